@@ -1,0 +1,1 @@
+"""antifraud-dash pipeline: anti-fraud news articles -> tidy, sourced statistics tables."""

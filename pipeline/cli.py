@@ -1,0 +1,62 @@
+"""antifraud: turn anti-fraud news articles into tidy, sourced statistics tables.
+
+Each command is a thin wrapper over the library; its docstring is its --help.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Read INPUT files and folders (.txt .html .htm .jsonl .csv, recursive) and write
+    OUT/articles.parquet and OUT/facts.parquet, then print a summary."""
+    from .build import build
+
+    summary = build(args.inputs, args.out, progress=not args.quiet and sys.stderr.isatty())
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Compare FACTS (a facts.parquet) with GOLD (a gold .jsonl) and print precision, recall, F1."""
+    from .evaluate import evaluate, report
+
+    print(report(evaluate(args.gold, args.facts), verbose=args.verbose))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the schema of the articles and facts tables as Markdown."""
+    from .tables import schema_markdown
+
+    print(schema_markdown())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="antifraud", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build the tables", description=cmd_build.__doc__)
+    b.add_argument("inputs", nargs="+", metavar="INPUT")
+    b.add_argument("--out", default="data", help="output folder (default: data)")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(func=cmd_build)
+
+    e = sub.add_parser("evaluate", help="score facts against a gold file",
+                       description=cmd_evaluate.__doc__)
+    e.add_argument("gold")
+    e.add_argument("facts")
+    e.add_argument("-v", "--verbose", action="store_true", help="list misses and false hits")
+    e.set_defaults(func=cmd_evaluate)
+
+    s = sub.add_parser("schema", help="print the table schema", description=cmd_schema.__doc__)
+    s.set_defaults(func=cmd_schema)
+
+    args = p.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
