@@ -1,8 +1,124 @@
-"""Normalise text, keeping a map to the original (placeholder, being built)."""
+"""Normalise: original article text -> clean simplified text, with a map back to the original.
+
+Steps, in order, each keeping the offset map (``NormText.offsets``):
+
+1. drop invisible characters (zero-width spaces, BOM, soft hyphen), unify line breaks;
+2. drop inline romanisation after Chinese characters: ``面(mian)對`` -> ``面對``,
+   ``電(dian)(dian)信`` -> ``電信``, ``網(wǎng)`` -> ``網``;
+3. traditional -> simplified with OpenCC (Hong Kong / Taiwan variants where the text is from there);
+4. full-width ASCII forms (digits, letters, ，：；（）％ …) and the ideographic space -> half-width;
+5. drop site boilerplate (navigation, related-link lists, comment forms, watermark tokens ...)
+   found by ``pipeline.boilerplate.boilerplate_spans``.
+
+``normalise`` is idempotent: normalising normalised text changes nothing.
+"""
 from __future__ import annotations
 
+import difflib
+import re
+from functools import lru_cache
+
+import opencc
+
+from .boilerplate import boilerplate_spans
 from .model import NormText
+
+# Characters that carry nothing: zero-width space/joiners, word joiner, BOM, soft hyphen.
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹḿ"
+# Romanisation in brackets right after a CJK character, possibly repeated: 電(dian)(dian)信.
+# Lower-case Latin letters (tone marks allowed), at most 7 of them: pinyin syllables, not
+# acronyms such as (APP) or words in brackets such as (记者 张三).
+_ROMANISATION = re.compile(rf"""
+    (?<=[\u3400-\u9fff\uf900-\ufaff])     # preceded by a CJK ideograph
+    (?:
+        [(（]                              # half- or full-width opening bracket
+        [a-z{_TONED}]{{1,7}}[1-5]?         # one syllable, optional tone digit
+        [)）]
+    )+
+""", re.VERBOSE)
+
+# Hints that a traditional-script text comes from Hong Kong or Taiwan (OpenCC variant tables).
+_HK_HINTS = re.compile(r"香港|港島|九龍|新界|警務處|澳門|司警|治安警察局")
+_TW_HINTS = re.compile(r"臺灣|台灣|臺北|台北|警政署|新北|高雄|臺中|台中|刑事警察局")
+
+# Full-width ASCII block U+FF01..U+FF5E -> U+0021..U+007E; ideographic space -> space.
+_HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_HALF_WIDTH[0x3000] = 0x20
+
+
+@lru_cache(maxsize=None)
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def _opencc_config(text: str) -> str:
+    if _HK_HINTS.search(text):
+        return "hk2s"
+    if _TW_HINTS.search(text):
+        return "tw2s"
+    return "t2s"
+
+
+def _delete(text: str, offsets: list[int], spans: list[tuple[int, int]]) -> tuple[str, list[int]]:
+    """Remove sorted, non-overlapping ``spans`` from ``text``, keeping the offset map."""
+    if not spans:
+        return text, offsets
+    parts, offs, pos = [], [], 0
+    for a, b in spans:
+        if a < pos:
+            a = pos
+        if b <= a:
+            continue
+        parts.append(text[pos:a])
+        offs.extend(offsets[pos:a])
+        pos = b
+    parts.append(text[pos:])
+    offs.extend(offsets[pos:])  # includes the end sentinel
+    return "".join(parts), offs
+
+
+def _convert(text: str, offsets: list[int], config: str) -> tuple[str, list[int]]:
+    """OpenCC conversion; where a line changes length, align it with difflib."""
+    cc = _converter(config)
+    out = cc.convert(text)
+    if len(out) == len(text):
+        return out, offsets
+    new_parts, new_offs, pos = [], [], 0
+    for line in text.splitlines(keepends=True):
+        conv = cc.convert(line)
+        if len(conv) == len(line):
+            new_offs.extend(offsets[pos:pos + len(line)])
+        else:
+            sm = difflib.SequenceMatcher(None, line, conv, autojunk=False)
+            for tag, i1, i2, j1, j2 in sm.get_opcodes():
+                for k in range(j2 - j1):  # each output char maps to a proportional input char
+                    src = i1 + min(k * max(i2 - i1, 1) // max(j2 - j1, 1), max(i2 - i1 - 1, 0))
+                    new_offs.append(offsets[pos + src])
+        new_parts.append(conv)
+        pos += len(line)
+    new_offs.append(offsets[len(text)])
+    return "".join(new_parts), new_offs
 
 
 def normalise(text: str) -> NormText:
-    return NormText(text=text, offsets=list(range(len(text) + 1)), original=text)
+    """Clean ``text`` and keep a map from every kept character back to ``text``.
+
+    >>> n = normalise("面(mian)對電(dian)(dian)信詐騙，凍結資金２７０１．６萬元")
+    >>> n.text
+    '面对电信诈骗,冻结资金2701.6万元'
+    >>> n.orig_slice(n.text.index("冻结"), len(n.text))
+    '凍結資金２７０１．６萬元'
+    """
+    offsets = list(range(len(text) + 1))
+    cur = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(cur) != len(text):  # "\r\n" -> "\n": re-derive offsets by deleting the "\r"s
+        cur, offsets = _delete(text, offsets, [(m.start(), m.end()) for m in re.finditer(r"\r(?=\n)", text)])
+        cur = cur.replace("\r", "\n")
+    cur, offsets = _delete(cur, offsets, [m.span() for m in _INVISIBLE.finditer(cur)])
+    cur, offsets = _delete(cur, offsets, [m.span() for m in _ROMANISATION.finditer(cur)])
+    cur, offsets = _convert(cur, offsets, _opencc_config(cur))
+    cur = cur.translate(_HALF_WIDTH)
+    cur, offsets = _delete(cur, offsets, boilerplate_spans(cur))
+    return NormText(text=cur, offsets=offsets, original=text)

@@ -1,0 +1,62 @@
+"""normalise: romanisation, script, width, with a faithful map back to the original text."""
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from pipeline.normalise import normalise
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("面(mian)對面", "面对面"),
+    ("電(dian)(dian)信詐(zha)騙", "电信诈骗"),
+    ("網(wǎng)絡", "网络"),
+    ("全（quan）力", "全力"),
+    ("反诈中心(APP)", "反诈中心(APP)"),            # an acronym is not romanisation
+    ("(记者 张三)报道", "(记者 张三)报道"),          # brackets with Chinese stay
+    ("2022年(ren)", "2022年"),
+], ids=["pinyin", "repeated", "tone-marks", "full-width-brackets", "acronym-kept",
+        "chinese-in-brackets", "after-year"])
+def test_romanisation(raw, clean):
+    assert normalise(raw).text == clean
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("凍結資金２７０１．６萬元", "冻结资金2701.6万元"),
+    ("同比下降６８．２６％", "同比下降68.26%"),
+    ("抓獲犯罪嫌疑人１２０多人", "抓获犯罪嫌疑人120多人"),
+    ("警務處拘捕３人", "警务处拘捕3人"),
+    ("臺灣刑事警察局", "台湾刑事警察局"),
+    ("今年以来，破获案件", "今年以来,破获案件"),
+    ("a\u200bb\ufeffc", "abc"),
+    ("一\r\n二\r三", "一\n二\n三"),
+], ids=["traditional-amount", "percent", "arrested", "hong-kong", "taiwan", "comma",
+        "invisible", "line-breaks"])
+def test_script_and_width(raw, clean):
+    assert normalise(raw).text == clean
+
+
+def test_evidence_maps_back_to_original_script():
+    raw = "累計預(yu)警(jing)１７２９人次，凍結資金2701.6萬元。"
+    n = normalise(raw)
+    i = n.text.index("冻结")
+    assert n.orig_slice(i, n.text.index("元") + 1) == "凍結資金2701.6萬元"
+    j = n.text.index("预警")
+    assert n.orig_slice(j, j + 8) == "預(yu)警(jing)１７２９人次"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_normalise_is_idempotent(s):
+    once = normalise(s).text
+    assert normalise(once).text == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("面(mian)對電網wǎng（）２０％，。\n\r 凍結萬元臺灣abcAPP\u200b"))))
+def test_offsets_are_monotonic_and_in_bounds(s):
+    n = normalise(s)
+    assert len(n.offsets) == len(n.text) + 1
+    assert all(0 <= o <= len(s) for o in n.offsets)
+    assert all(a < b for a, b in zip(n.offsets[:-2], n.offsets[1:-1]))
+    for i in range(len(n.text)):  # every kept character comes from a real original character
+        a, b = n.to_orig(i, i + 1)
+        assert 0 <= a < b <= len(s)
