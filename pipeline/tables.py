@@ -140,7 +140,8 @@ def write_tables(out: str | os.PathLike, articles: pa.Table, facts: pa.Table,
     out = Path(out)
     builds = out / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    build_id = f"{pd.Timestamp.now('UTC').strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    # Sortable by time to the microsecond (pruning keeps the newest), unique by the random suffix.
+    build_id = f"{pd.Timestamp.now('UTC').strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:6]}"
     tmp = builds / f".{build_id}.tmp"
     tmp.mkdir()
     try:
