@@ -1,0 +1,252 @@
+"""反诈统计看板: the Streamlit dashboard over the articles/facts tables.
+
+Run: ``make run`` or ``ANTIFRAUD_DATA=data streamlit run dashboard.py``.
+Reads the tables only (``pipeline.query``/``pipeline.tables``); never imports extraction code.
+All filtering, counting and figures are pure functions in ``pipeline.query`` and
+``pipeline.figures``; this file lays out widgets and keeps the filter state in the URL.
+Article text and every other string from the data is shown as text, never as Markdown/HTML
+(the highlighted article is escaped by ``query.highlight_html``).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import date
+
+import streamlit as st
+
+from pipeline import figures as fg
+from pipeline import query as q
+
+T0 = time.perf_counter()
+ALL = "全部"
+st.set_page_config(page_title="反诈统计看板", page_icon="📊", layout="wide")
+
+
+@st.cache_resource(max_entries=2, show_spinner="正在读取数据表……")
+def load_data(build: str, mtime: float) -> q.Data:
+    """The prepared tables of one build folder (read-only, shared by all sessions).
+
+    Keyed on the build folder and its mtime, so a new build is picked up on the next rerun and
+    one session never mixes two builds. ``cache_resource`` rather than ``cache_data``: the
+    prepared frames are large and read-only, and ``cache_data`` would unpickle a copy on every
+    rerun (see benchmarks/bench_dashboard.py).
+    """
+    return q.prepare(build, *q.read_build(build))
+
+
+def query_params() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+
+
+def init_state(data: q.Data) -> None:
+    """Once per session: set the widgets from the URL (a shared link restores the view)."""
+    if st.session_state.get("_url_loaded"):
+        return
+    st.session_state["_url_loaded"] = True
+    params = query_params()
+    flt = q.Filters.from_query(params)
+    opts = q.options(data, flt)
+    flt = flt.restrict({k: opts[k] for k in ("campaigns", "province", "agency_levels",
+                                              "metrics", "scopes", "scripts")})
+    opts = q.options(data, flt)
+    flt = flt.restrict({"city": opts["city"]})
+    opts = q.options(data, flt)
+    flt = flt.restrict({"district": opts["district"]})
+    ss = st.session_state
+    ss["f_campaigns"] = list(flt.campaigns)
+    ss["f_province"] = flt.province or ALL
+    ss["f_city"] = flt.city or ALL
+    ss["f_district"] = flt.district or ALL
+    ss["f_levels"] = list(flt.agency_levels)
+    ss["f_metrics"] = list(flt.metrics)
+    ss["f_scopes"] = list(flt.scopes)
+    ss["f_scripts"] = list(flt.scripts)
+    ss["f_search"] = flt.search
+    lo, hi = date_bounds(data)
+    if flt.start or flt.end:
+        a = min(max(flt.start or lo, lo), hi)
+        b = max(min(flt.end or hi, hi), a)
+        ss["f_period"] = (a, b)
+    for key in ("chart", "fact"):
+        if params.get(key):
+            ss[f"_{key}_url"] = params[key][-1]
+
+
+def date_bounds(data: q.Data) -> tuple[date, date]:
+    d = data.facts["date"].dropna()
+    if d.empty:
+        today = date.today()
+        return today, today
+    return d.min().date(), d.max().date()
+
+
+def sidebar(data: q.Data) -> q.Filters:
+    ss = st.session_state
+    sb = st.sidebar
+    sb.header("筛选")
+    opts = q.options(data)
+    sb.multiselect("专项行动", opts["campaigns"], key="f_campaigns", placeholder="全部专项")
+
+    sb.selectbox("省份", [ALL] + opts["province"], key="f_province")
+    prov = None if ss["f_province"] == ALL else ss["f_province"]
+    cities = q.options(data, q.Filters(province=prov))["city"]
+    if ss.get("f_city", ALL) not in cities:
+        ss["f_city"] = ALL
+    sb.selectbox("城市", [ALL] + cities, key="f_city", disabled=not cities)
+    city = None if ss["f_city"] == ALL else ss["f_city"]
+    dists = q.options(data, q.Filters(province=prov, city=city))["district"]
+    if ss.get("f_district", ALL) not in dists:
+        ss["f_district"] = ALL
+    sb.selectbox("区县", [ALL] + dists, key="f_district", disabled=not dists)
+    dist = None if ss["f_district"] == ALL else ss["f_district"]
+
+    sb.multiselect("机构层级", opts["agency_levels"], key="f_levels", placeholder="全部层级",
+                   format_func=lambda v: q.AGENCY_LEVELS.get(v, v))
+    sb.multiselect("指标", opts["metrics"], key="f_metrics", placeholder="全部指标",
+                   format_func=q.metric_label)
+    lo, hi = date_bounds(data)
+    if "f_period" not in ss:
+        ss["f_period"] = (lo, hi)
+    period = sb.date_input("时间段（数据截止日期）", key="f_period", min_value=lo,
+                           max_value=hi, format="YYYY-MM-DD")
+    start = end = None
+    if isinstance(period, (tuple, list)) and len(period) == 2:
+        start, end = period
+        if (start, end) == (lo, hi):
+            start = end = None
+    sb.multiselect("口径", opts["scopes"], key="f_scopes", placeholder="全部口径",
+                   format_func=lambda v: q.SCOPES.get(v, v))
+    sb.multiselect("原文字体", opts["scripts"], key="f_scripts", placeholder="简体与繁体",
+                   format_func=lambda v: q.SCRIPTS.get(v, v))
+    sb.text_input("在证据原文中搜索", key="f_search", placeholder="如：冻结、跑分、电话卡")
+    return q.Filters(campaigns=tuple(ss["f_campaigns"]), province=prov, city=city,
+                     district=dist, agency_levels=tuple(ss["f_levels"]),
+                     metrics=tuple(ss["f_metrics"]), start=start, end=end,
+                     scopes=tuple(ss["f_scopes"]), scripts=tuple(ss["f_scripts"]),
+                     search=ss["f_search"].strip())
+
+
+def headline_row(view: q.View) -> None:
+    heads = q.headline(view.counted)
+    cols = st.columns(4) + st.columns(3)
+    for col, h in zip(cols, heads.values()):
+        note = f"由 {h.facts} 条数据相加"
+        if h.other_currency:
+            note += f"；另有 {h.other_currency} 条外币金额未计入"
+        col.metric(h.label, h.text, help=note, border=True)
+    st.caption(q.COUNTING_RULE)
+    n_re = int((view.status == "reprint").sum())
+    n_in = int((view.status == "contained").sum())
+    st.caption(f"符合筛选条件的数据 {len(view.matched)} 条，计入合计 {len(view.counted)} 条"
+               f"（转载重复 {n_re} 条、已含于累计数 {n_in} 条未重复相加）。")
+
+
+def charts(data: q.Data, view: q.View, flt: q.Filters) -> str:
+    colors = fg.campaign_colors(data.campaigns)
+    present = [m for m in q.options(data)["metrics"] if q.metric_kind(m) != "percent"]
+    if not present:
+        st.info("当前数据中没有可相加的指标。")
+        return ""
+    ss = st.session_state
+    wanted = ss.pop("_chart_url", None)
+    if wanted in present:
+        ss["chart_metric"] = wanted
+    if ss.get("chart_metric") not in present:
+        pick = [m for m in flt.metrics if m in present]
+        ss["chart_metric"] = pick[0] if pick else (
+            "cases_solved" if "cases_solved" in present else present[0])
+    metric = st.selectbox("图表指标", present, key="chart_metric", format_func=q.metric_label)
+    label = q.metric_label(metric)
+    if q.summable(view.counted, metric).empty:
+        st.info(f"当前筛选条件下没有“{label}”的数据，请换一个图表指标或放宽筛选条件。")
+    else:
+        left, right = st.columns(2)
+        with left:
+            d = q.by_district(view.counted, metric)
+            if d.empty:
+                st.info(f"当前筛选条件下没有细分到区县的“{label}”数据。")
+            else:
+                st.plotly_chart(fg.by_district(d, metric, colors), key="chart_district")
+                if d.attrs.get("undistricted"):
+                    st.caption(f"另有 {d.attrs['undistricted']} 条数据未细分到区县，不在此图中。")
+        with right:
+            st.plotly_chart(fg.by_campaign(q.by_campaign(view.counted, metric), metric, colors),
+                            key="chart_campaign")
+        left, right = st.columns(2)
+        with left:
+            m = q.by_month(view.counted, metric)
+            if m.empty:
+                st.info(f"当前筛选条件下的“{label}”数据都没有日期。")
+            else:
+                st.plotly_chart(fg.by_month(m, metric, colors), key="chart_month")
+        with right:
+            st.plotly_chart(fg.metric_mix(q.metric_mix(view.counted), colors), key="chart_mix")
+        st.plotly_chart(fg.region_treemap(q.by_region(view.counted, metric), metric),
+                        key="chart_region")
+    return metric
+
+
+def evidence(data: q.Data, view: q.View) -> str | None:
+    st.subheader("证据：筛选出的每一条数据")
+    table = q.evidence_table(view, limit=1000)
+    if len(view.matched) > len(table):
+        st.caption(f"共 {len(view.matched)} 条，按日期显示最新的 {len(table)} 条；"
+                   "可用筛选条件缩小范围。")
+    st.dataframe(table, hide_index=True, height=360)
+    ids = list(table.index)
+    ss = st.session_state
+    wanted = ss.pop("_fact_url", None)
+    if wanted in ids:
+        ss["fact"] = wanted
+    if ss.get("fact") not in ids:
+        ss["fact"] = ids[0]
+    labels = {fid: f"{i + 1}. {r['指标']} {r['数值']} · {r['地区']} · {r['日期'] or '日期不详'}"
+              for i, (fid, r) in enumerate(table.iterrows())}
+    fid = st.selectbox("选择一条数据查看原文（证据句高亮）", ids, key="fact",
+                       format_func=labels.get)
+    row = view.matched[view.matched["fact_id"].eq(fid).fillna(False)].iloc[0]
+    art = data.articles.loc[row["article_id"]] if row["article_id"] in data.articles.index else None
+    st.text(f"标题：{row['title'] or '（无标题）'}    来源：{row['source']}")
+    if art is None or not isinstance(art["text"], str) or not art["text"]:
+        st.text("证据原文：" + str(row["evidence"]))
+        st.warning("找不到这条数据所在文章的原文。")
+    else:
+        st.html(q.highlight_html(art["text"], row["evidence_start"], row["evidence_end"]))
+    return fid
+
+
+def main() -> None:
+    st.title("反诈统计看板")
+    key = q.build_key(q.data_dir())
+    if key is None:
+        st.info(f"还没有数据表（在 {q.data_dir()} 中未找到 facts.parquet 和 articles.parquet）。"
+                "请先运行 make run，或运行 antifraud build 输入文件夹 --out data 生成数据表，"
+                "再刷新本页。")
+        return
+    data = load_data(*key)
+    if data.facts.empty:
+        st.info("数据表已生成，但其中还没有任何统计数据。请用 antifraud build 处理更多稿件后刷新本页。")
+        return
+    init_state(data)
+    flt = sidebar(data)
+    st.caption("数据来自公开的公安反诈新闻稿件，每个数字都可在下方“证据”中核对原文。")
+    view = q.select(data, flt)
+    params: dict[str, str | list[str]] = flt.to_query()
+    if view.empty:
+        st.warning("没有符合当前筛选条件的数据。请放宽筛选条件（专项、地区、时间段或搜索词）。")
+    else:
+        headline_row(view)
+        metric = charts(data, view, flt)
+        if metric:
+            params["chart"] = metric
+        params["fact"] = evidence(data, view)
+    if query_params() != {k: (v if isinstance(v, list) else [v]) for k, v in params.items()}:
+        st.query_params.from_dict(params)
+
+
+main()
+if os.environ.get("ANTIFRAUD_TIMING"):
+    print(f"[timing] script run {1000 * (time.perf_counter() - T0):.1f} ms",
+          file=sys.stderr, flush=True)

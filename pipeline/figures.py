@@ -1,0 +1,160 @@
+"""Plotly figures for the dashboard and the exports. Pure: frames from ``pipeline.query`` in,
+``go.Figure`` out; no Streamlit.
+
+Every campaign has one colour, fixed by ``campaign_colors`` from the whole table (not from the
+current filter), and every builder that colours by campaign takes that map, so 断卡 is the same
+colour on every chart and after every filter change. Titles, axis labels and units are Chinese;
+amounts are drawn in 万元 or 亿元.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import query as q
+
+FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+NO_CAMPAIGN_COLOUR = "#9E9E9E"
+# Qualitative colours without greys (plotly, D3 and ColorBrewer sets), then generated hues.
+PALETTE = ["#636EFA", "#EF553B", "#00CC96", "#AB63FA", "#FFA15A", "#19D3F3", "#FF6692",
+           "#B6E880", "#FF97FF", "#FECB52", "#1F77B4", "#FF7F0E", "#2CA02C", "#D62728",
+           "#9467BD", "#8C564B", "#E377C2", "#BCBD22", "#17BECF", "#66C2A5", "#FC8D62",
+           "#8DA0CB", "#E78AC3", "#A6D854", "#FFD92F", "#E5C494"]
+
+
+def campaign_colors(campaigns: list[str]) -> dict[str, str]:
+    """One colour per campaign, in the given order (most frequent first); distinct for any count.
+
+    >>> c = campaign_colors(["断卡", "断流"])
+    >>> c["断卡"] != c["断流"], c[q.NO_CAMPAIGN]
+    (True, '#9E9E9E')
+    """
+    out = {}
+    for i, name in enumerate(campaigns):
+        if i < len(PALETTE):
+            out[name] = PALETTE[i]
+        else:  # golden-angle hues: distinct, stable
+            out[name] = f"hsl({(i * 137.508) % 360:.0f}, 60%, 50%)"
+    out[q.NO_CAMPAIGN] = NO_CAMPAIGN_COLOUR
+    return out
+
+
+def value_scale(metric: str, values) -> tuple[float, str]:
+    """Divisor and unit for drawing ``metric``: money in 万元/亿元, counts in their unit."""
+    if q.metric_kind(metric) == "money":
+        s = pd.Series(values, dtype="float64")
+        return q.money_scale(float(s.abs().max()) if len(s) else 0.0)
+    return 1.0, q.metric_unit(metric)
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420, **kw) -> go.Figure:
+    fig.update_layout(title={"text": title, "x": 0.01, "xanchor": "left"},
+                      font={"family": FONT, "size": 13}, height=height,
+                      margin={"l": 10, "r": 10, "t": 60, "b": 10},
+                      legend={"title": {"text": "专项行动"}}, **kw)
+    return fig
+
+
+def _colour(colors: dict[str, str], name: str) -> str:
+    return colors.get(name, NO_CAMPAIGN_COLOUR)
+
+
+def _stacked(df: pd.DataFrame, cat: str, metric: str, colors: dict[str, str],
+             horizontal: bool, order: list[str], value: str = "value",
+             unit: str | None = None, div: float = 1.0) -> list[go.Bar]:
+    """One bar trace per campaign, categories in ``order``."""
+    traces = []
+    unit = q.metric_unit(metric) if unit is None else unit
+    for camp, g in df.groupby("campaign", sort=False):
+        g = g.set_index(cat).reindex(order).dropna(subset=[value])
+        vals = g[value] / div
+        text = [q.fmt_number(v, unit) for v in g[value]]
+        kw = dict(x=vals, y=g.index) if horizontal else dict(x=g.index, y=vals)
+        traces.append(go.Bar(name=str(camp), orientation="h" if horizontal else "v",
+                             marker_color=_colour(colors, str(camp)), customdata=text,
+                             hovertemplate="%{" + ("y" if horizontal else "x") + "}<br>"
+                             + str(camp) + "：%{customdata}<extra></extra>", **kw))
+    return traces
+
+
+def by_district(df: pd.DataFrame, metric: str, colors: dict[str, str]) -> go.Figure:
+    """Horizontal bars, largest district on top, stacked by campaign (``query.by_district``)."""
+    label = q.metric_label(metric)
+    div, unit = value_scale(metric, df.groupby("label")["value"].sum() if len(df) else [])
+    order = list(dict.fromkeys(df["label"]))
+    fig = go.Figure(_stacked(df, "label", metric, colors, True, order, div=div))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text="区县", categoryorder="array", categoryarray=order[::-1],
+                     automargin=True)
+    fig.update_xaxes(title_text=f"{label}（{unit}）")
+    shown = df.attrs.get("districts", len(order))
+    title = f"各区县{label}（按数值排序" + (f"，前{len(order)}个" if shown > len(order) else "") + "）"
+    return _layout(fig, title, height=max(320, 60 + 26 * len(order)))
+
+
+def by_campaign(df: pd.DataFrame, metric: str, colors: dict[str, str]) -> go.Figure:
+    """One bar per campaign in its own colour (``query.by_campaign``)."""
+    label = q.metric_label(metric)
+    div, unit = value_scale(metric, df["value"])
+    fig = go.Figure(go.Bar(
+        x=df["campaign"], y=df["value"] / div,
+        marker_color=[_colour(colors, c) for c in df["campaign"]],
+        customdata=[q.fmt_number(v, q.metric_unit(metric)) for v in df["value"]],
+        hovertemplate="%{x}：%{customdata}<extra></extra>", showlegend=False))
+    fig.update_xaxes(title_text="专项行动")
+    fig.update_yaxes(title_text=f"{label}（{unit}）")
+    return _layout(fig, f"各专项行动{label}（一条数据可属多个专项）")
+
+
+def by_month(df: pd.DataFrame, metric: str, colors: dict[str, str]) -> go.Figure:
+    """Monthly bars stacked by campaign (``query.by_month``)."""
+    label = q.metric_label(metric)
+    div, unit = value_scale(metric, df.groupby("month")["value"].sum() if len(df) else [])
+    order = sorted(df["month"].unique())
+    fig = go.Figure(_stacked(df, "month", metric, colors, False, order, div=div))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title_text="月份（数据截止日期）", type="category", categoryorder="array",
+                     categoryarray=order)
+    fig.update_yaxes(title_text=f"{label}（{unit}）")
+    return _layout(fig, f"{label}按月变化")
+
+
+def metric_mix(df: pd.DataFrame, colors: dict[str, str]) -> go.Figure:
+    """How many counted facts each metric has, stacked by campaign (``query.metric_mix``)."""
+    order = list(dict.fromkeys(df["label"]))
+    fig = go.Figure(_stacked(df, "label", "", colors, True, order, value="facts", unit="条"))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text="指标", categoryorder="array", categoryarray=order[::-1],
+                     automargin=True)
+    fig.update_xaxes(title_text="数据条数（条）")
+    return _layout(fig, "指标构成（计入合计的数据条数）", height=max(320, 60 + 28 * len(order)))
+
+
+def region_treemap(df: pd.DataFrame, metric: str) -> go.Figure:
+    """Treemap 全国 > province > city > district of ``metric`` (``query.by_region``)."""
+    label = q.metric_label(metric)
+    unit = q.metric_unit(metric)
+    nodes: dict[str, list] = {}   # id -> [label, parent, value]
+    root = "全国"
+    nodes[root] = [root, "", 0.0]
+    for prov, city, dist, val in df[["province", "city", "district", "value"]].itertuples(
+            index=False):
+        path = [root]
+        for part in (prov, city, dist):
+            if part is None or part == "":
+                break
+            path.append(f"{path[-1]}/{part}")
+            if path[-1] not in nodes:
+                nodes[path[-1]] = [part, path[-2], 0.0]
+        for node in path:
+            nodes[node][2] += float(val)
+    ids = list(nodes)
+    vals = [nodes[i][2] for i in ids]
+    fig = go.Figure(go.Treemap(
+        ids=ids, labels=[nodes[i][0] for i in ids], parents=[nodes[i][1] for i in ids],
+        values=vals, branchvalues="total",
+        customdata=[q.fmt_number(v, unit) for v in vals],
+        texttemplate="%{label}<br>%{customdata}",
+        hovertemplate="%{label}：%{customdata}<extra></extra>",
+        marker={"colors": vals, "colorscale": "Blues", "showscale": False}))
+    return _layout(fig, f"地区分布：{label}（{unit}，面积表示数值）", height=480)
