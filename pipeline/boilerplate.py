@@ -1,6 +1,298 @@
-"""Site boilerplate detection (placeholder until the real rules land)."""
+"""Site boilerplate: which parts of a crawled news page are not the article.
+
+Pages come with navigation and breadcrumbs, date/source header lines, related-link lists (with
+their own dates and figures), comment forms, share buttons, copyright blocks, editor lines, image
+file names and watermark tokens glued to sentences. ``boilerplate_spans`` finds them so that
+``pipeline.normalise`` can drop them before figures are extracted.
+
+All rules are data (``resources/boilerplate.json``); this module is the engine that walks them:
+
+1. every line is tested against the line rules that apply anywhere;
+2. related-link blocks (a header such as 相关新闻 and the link lines under it) and copyright blocks
+   (版权声明 and the legal lines under it) are marked, as is the site header above a breadcrumb;
+3. the *body* is the stretch from the first to the last paragraph-like line still kept; rules
+   limited to the head (before it) or the tail (after it) are applied;
+4. inline rules (image names, watermarks, reporter bylines, photo credits) run on kept lines.
+
+The input is simplified, half-width text (as produced by ``normalise`` before this step).
+"""
 from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+# Sentence-final punctuation (half- and full-width) and CJK ideographs.
+_SENT_END = re.compile(r"[。!?！？]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# A figure with its unit: a legal notice never states one (guard of the legal rule).
+_FIGURE = re.compile(r"\d\s*(?:万|亿)?\s*(?:元|起|名|人|个|张|部|件|%)")
+_COPYRIGHT = re.compile(r"(?i)copyright|版权|转载")
+_ENUMERATED = re.compile(r"^[一二三四五六七八九十]+、|^\d+[.、]")
+# Structural lines that end a related-link block (the page goes on with the article).
+_BLOCK_STOP = frozenset({"nav", "meta"})
+
+
+@dataclass(frozen=True)
+class LineTag:
+    """One line of the text: ``[start, end)`` without its line break, ``stop`` after it."""
+
+    start: int
+    end: int
+    stop: int
+    text: str            # the line, stripped
+    kind: str | None     # why the line is boilerplate (nav, meta, list, ...), None if kept
+
+
+@dataclass(frozen=True)
+class _LineRule:
+    kind: str
+    where: str               # any | head | tail
+    regex: re.Pattern
+    max_len: int | None
+    sentence_ok: bool
+    min_run: int
+    keep_if: re.Pattern | None
+
+
+@dataclass(frozen=True)
+class _Rules:
+    line_rules: tuple[_LineRule, ...]
+    ui_phrase: re.Pattern
+    ui_sep: re.Pattern
+    block_header: re.Pattern
+    legal_header: re.Pattern
+    legal_anchors: tuple[str, ...]
+    legal_terms: tuple[str, ...]
+    head_before_nav_lines: int
+    inline: tuple[tuple[str, re.Pattern], ...]
+
+
+def _compile(lines: list[str] | str, fragments: dict[str, str]) -> re.Pattern:
+    src = "\n".join(lines) if isinstance(lines, list) else lines
+    for _ in range(3):  # fragments may use fragments
+        for name, frag in fragments.items():
+            src = src.replace(f"<<{name}>>", frag)
+    return re.compile(src, re.VERBOSE)
+
+
+@lru_cache(maxsize=1)
+def rules() -> _Rules:
+    """The compiled rules of ``resources/boilerplate.json`` (loaded once)."""
+    data = json.loads(resources.files("pipeline").joinpath("resources/boilerplate.json")
+                      .read_text(encoding="utf-8"))
+    frags = data["fragments"]
+    line_rules = tuple(
+        _LineRule(kind=r["kind"], where=r.get("where", "any"), regex=_compile(r["pattern"], frags),
+                  max_len=r.get("max_len"), sentence_ok=r.get("sentence_ok", True),
+                  min_run=r.get("min_run", 1),
+                  keep_if=_compile(r["keep_if"], frags) if r.get("keep_if") else None)
+        for r in data["line_rules"])
+    ui = data["ui_phrases"]
+    return _Rules(
+        line_rules=line_rules,
+        ui_phrase=_compile(ui["pattern"], frags),
+        ui_sep=re.compile(ui["separators"]),
+        block_header=_compile(data["block_headers"]["pattern"], frags),
+        legal_header=_compile(data["legal"]["header"], frags),
+        legal_anchors=tuple(data["legal"]["anchors"]),
+        legal_terms=tuple(data["legal"]["terms"]),
+        head_before_nav_lines=int(data["head_before_nav_lines"]),
+        inline=tuple((r["kind"], _compile(r["pattern"], frags)) for r in data["inline_rules"]),
+    )
+
+
+def _split_lines(text: str) -> list[tuple[int, int, int]]:
+    out, pos = [], 0
+    while pos < len(text):
+        nl = text.find("\n", pos)
+        end = len(text) if nl < 0 else nl
+        out.append((pos, end, end if nl < 0 else nl + 1))
+        pos = end + 1 if nl >= 0 else len(text)
+    return out
+
+
+def _rule_applies(rule: _LineRule, line: str) -> bool:
+    if rule.max_len is not None and len(line) > rule.max_len:
+        return False
+    if not rule.sentence_ok and _SENT_END.search(line):
+        return False
+    if not rule.regex.search(line):
+        return False
+    return not (rule.keep_if and rule.keep_if.search(line))
+
+
+def _is_ui(line: str, r: _Rules) -> bool:
+    """A line made only of UI phrases (打印 放大 缩小, 发表评论, 用户名: 密码: ...)."""
+    if len(line) > 60 or not r.ui_phrase.search(line):
+        return False
+    rest = r.ui_sep.sub("", r.ui_phrase.sub("", line))
+    return rest == ""
+
+
+def _is_legal(line: str, r: _Rules) -> bool:
+    if not any(a in line for a in r.legal_anchors):
+        return False
+    return sum(t in line for t in r.legal_terms) >= 2
+
+
+def _is_body(line: str) -> bool:
+    """Paragraph-like: a sentence with some Chinese, or a long run of Chinese (truncated text)."""
+    n = len(_CJK.findall(line))
+    return (n >= 15 and bool(_SENT_END.search(line))) or (n >= 30 and line.count(",") >= 2) or n >= 60
+
+
+def _link_like(line: str) -> bool:
+    """A line that can be an item of a link list: short, or not a sentence."""
+    return len(line) <= 80 and not (len(line) >= 40 and _SENT_END.search(line))
+
+
+def classify_lines(text: str) -> list[LineTag]:
+    """Tag every line of ``text`` with the kind of boilerplate it is (None: article text)."""
+    r = rules()
+    raw = _split_lines(text)
+    lines = [text[a:b].strip() for a, b, _ in raw]
+    kinds: list[str | None] = [None] * len(lines)
+
+    # 1. rules that apply anywhere, single lines
+    for i, line in enumerate(lines):
+        if not line:
+            continue
+        if _is_ui(line, r):
+            kinds[i] = "ui"
+            continue
+        if _is_legal(line, r) and not _is_stat_sentence(line):
+            kinds[i] = "legal"
+            continue
+        for rule in r.line_rules:
+            if rule.where == "any" and rule.min_run == 1 and _rule_applies(rule, line):
+                kinds[i] = rule.kind
+                break
+
+    # 1b. list rules that need a run of consecutive matching lines
+    for rule in r.line_rules:
+        if rule.where != "any" or rule.min_run == 1:
+            continue
+        hits = [bool(l) and kinds[i] is None and _rule_applies(rule, l) for i, l in enumerate(lines)]
+        _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
+
+    # 2. blocks: related-link lists and copyright notices, the site header above a breadcrumb
+    _mark_blocks(lines, kinds, r)
+    _mark_head_before_nav(lines, kinds, r.head_before_nav_lines)
+
+    # 3. head and tail of the page, around the body
+    body = [i for i, l in enumerate(lines) if kinds[i] is None and l and _is_body(l)]
+    first, last = (body[0], body[-1]) if body else (len(lines), -1)
+    for i, line in enumerate(lines):
+        if kinds[i] is not None or not line:
+            continue
+        where = "head" if i < first else "tail" if i > last else None
+        if where is None:
+            continue
+        for rule in r.line_rules:
+            if rule.where == where and _rule_applies(rule, line):
+                kinds[i] = rule.kind
+                break
+    return [LineTag(a, b, s, lines[i], kinds[i]) for i, (a, b, s) in enumerate(raw)]
+
+
+def _is_stat_sentence(line: str) -> bool:
+    """Guard for the legal rule: a real sentence reporting a figure is never a legal notice."""
+    return bool(_FIGURE.search(line)) and not _COPYRIGHT.search(line)
+
+
+def _mark_runs(lines: list[str], kinds: list[str | None], hits: list[bool], min_run: int,
+               kind: str) -> None:
+    i = 0
+    while i < len(lines):
+        if not hits[i]:
+            i += 1
+            continue
+        j, members = i, []
+        while j < len(lines) and (hits[j] or not lines[j]):  # blank lines do not break a run
+            if hits[j]:
+                members.append(j)
+            j += 1
+        if len(members) >= min_run:
+            for k in members:
+                kinds[k] = kind
+        i = j
+
+
+def _mark_blocks(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line and len(line) <= 30 and r.block_header.search(line):
+            kinds[i] = "related"
+            j = i + 1
+            while j < len(lines) and kinds[j] not in _BLOCK_STOP and (
+                    not lines[j] or kinds[j] is not None or _link_like(lines[j])):
+                if lines[j] and kinds[j] is None:
+                    kinds[j] = "related"
+                j += 1
+            i = j
+            continue
+        if line and len(line) <= 40 and r.legal_header.search(line):
+            kinds[i] = "legal"
+            j = i + 1
+            while j < len(lines) and (not lines[j] or kinds[j] is not None
+                                      or _is_legal(lines[j], r) or len(lines[j]) <= 30
+                                      or _ENUMERATED.match(lines[j])):
+                if lines[j] and kinds[j] is None:
+                    kinds[j] = "legal"
+                j += 1
+            i = j
+            continue
+        i += 1
+
+
+def _mark_head_before_nav(lines: list[str], kinds: list[str | None], limit: int) -> None:
+    """Short lines above a breadcrumb near the top are the site header (logo, hotline, ticker)."""
+    nonblank = [i for i, l in enumerate(lines) if l][:limit]
+    navs = [i for i in nonblank if kinds[i] == "nav"]
+    if not navs:
+        return
+    for i in range(navs[-1]):
+        if lines[i] and kinds[i] is None and len(lines[i]) <= 60 and not _SENT_END.search(lines[i]):
+            kinds[i] = "head"
 
 
 def boilerplate_spans(text: str) -> list[tuple[int, int]]:
-    return []
+    """Sorted, non-overlapping ``[start, end)`` spans of ``text`` that are site boilerplate.
+
+    Whole boilerplate lines go with their line break; inline tokens go alone.
+
+    >>> t = "您当前的位置:首页 > 新闻\\n某县警方破获诈骗案件3起。\\n相关新闻\\n- 2022-08-29某地抓获5人"
+    >>> [t[a:b] for a, b in boilerplate_spans(t)]
+    ['您当前的位置:首页 > 新闻\\n', '相关新闻\\n- 2022-08-29某地抓获5人']
+    """
+    r = rules()
+    spans: list[tuple[int, int]] = []
+    for tag in classify_lines(text):
+        if tag.kind is not None:
+            spans.append((tag.start, tag.stop))
+            continue
+        if not tag.text:
+            continue
+        line = text[tag.start:tag.end]
+        lead = len(line) - len(line.lstrip())
+        body = line.strip()
+        for _kind, rx in r.inline:
+            for m in rx.finditer(body):
+                if m.end() > m.start():
+                    spans.append((tag.start + lead + m.start(), tag.start + lead + m.end()))
+    return _merge(spans)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
