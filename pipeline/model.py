@@ -93,6 +93,7 @@ class Fact:
     period_end: str | None = None
     mentions: int = 1               # how many times the article states this figure
     flags: list[str] = field(default_factory=list)  # e.g. "implausible_value"
+    figure: str = ""                # normalised text of the figure clause (used to merge repeats)
 
 
 @dataclass

@@ -1,0 +1,118 @@
+"""Chinese and Arabic numerals as numbers, with the qualifier words that come with them.
+
+Police reports write figures as Arabic digits with Chinese multipliers (``2701.6万``, ``1.2亿``,
+``7亿4707万``), as Chinese numerals (``十九``, ``三十九万``, ``两万``), or mixed with an
+approximation marker inside (``2600余万``, ``1.8万余``, ``一百多``). The conversion itself is done
+by ``cn2an`` (smart mode); this module strips the approximation markers, turns them into a
+qualifier, and never raises.
+
+>>> parse_number("2701.6万")
+27016000
+>>> parse_number("三十九万")
+390000
+>>> parse_number("两千余万")
+20000000
+>>> parse_number("not a number") is None
+True
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import cn2an
+
+# Characters that can make up a numeral (Arabic or Chinese, with multipliers).
+NUMERAL_CHARS = "0123456789.０１２３４５６７８９零〇一二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟廿"
+
+# Approximation markers that may sit inside a numeral: 2600余万, 1.8万余, 三十多万.
+_INNER_MORE = re.compile(r"[余多]")
+
+# Digit groups written with thousands separators: 1,234,567.
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
+
+# A leading bare multiplier (百亿, 十余, 千万) means one of it.
+_BARE_MULT = re.compile(r"^[十百千]")
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
+
+
+@dataclass(frozen=True)
+class Number:
+    value: float
+    more_than: bool      # the numeral itself said 余/多 (2600余万, 一百多)
+
+
+def parse_numeral(text: str) -> Number | None:
+    """Parse a numeral that may contain 余/多; None if it is not a plain number.
+
+    >>> parse_numeral("2600余万")
+    Number(value=26000000, more_than=True)
+    >>> parse_numeral("1.8万余")
+    Number(value=18000, more_than=True)
+    >>> parse_numeral("一百多")
+    Number(value=100, more_than=True)
+    >>> parse_numeral("7亿4707万")
+    Number(value=747070000, more_than=False)
+    >>> parse_numeral("") is None
+    True
+    """
+    try:
+        return _parse(text)
+    except Exception:  # cn2an raises assorted errors on odd input; a non-number is None
+        return None
+
+
+def _parse(text: str) -> Number | None:
+    if not isinstance(text, str):
+        return None
+    s = text.strip().translate(_FULLWIDTH)
+    s = _THOUSANDS.sub("", s)
+    more = bool(_INNER_MORE.search(s))
+    s = _INNER_MORE.sub("", s)
+    if not s or any(c not in NUMERAL_CHARS for c in s):
+        return None
+    if s.startswith(".") or s.endswith(".") or s.count(".") > 1:
+        return None
+    if _BARE_MULT.match(s):
+        s = "一" + s
+    value = cn2an.cn2an(s, "smart")
+    value = float(value)
+    if not math.isfinite(value) or value < 0:
+        return None
+    value = round(value, 6)
+    if value == int(value):
+        value = int(value)
+    return Number(value, more)
+
+
+def parse_number(text: str) -> float | None:
+    """The value of a numeral, ignoring any 余/多 marker; None if it is not a number.
+
+    >>> parse_number("39.4万")
+    394000
+    >>> parse_number("十九")
+    19
+    >>> parse_number("1.2亿")
+    120000000
+    >>> parse_number("两")
+    2
+    >>> parse_number("3787.93万")
+    37879300
+    >>> parse_number("12,345")
+    12345
+    """
+    n = parse_numeral(text)
+    return None if n is None else n.value
+
+
+def is_vague(text: str) -> bool:
+    """True for numerals that do not state a figure: 数亿, 几十, 上千, 数十万.
+
+    >>> is_vague("数亿")
+    True
+    >>> is_vague("3亿")
+    False
+    """
+    return bool(re.match(r"^(?:数|几|上|成)[十百千万亿]", text or ""))
