@@ -112,3 +112,51 @@ def report(s: Score, verbose: bool = False) -> str:
     lines.append(f"gold facts: {s.tp + s.fn}  predicted: {s.tp + s.fp}  matched: {s.tp}")
     lines.append(f"precision: {s.precision:.3f}  recall: {s.recall:.3f}  F1: {s.f1:.3f}")
     return "\n".join(lines)
+
+
+# --- entities (region, agency, campaigns) per article ---------------------------------------------
+
+ENTITY_FIELDS = ("province", "city", "district", "region", "agency", "campaigns")
+
+
+def entity_scores(gold_path: str, articles: pd.DataFrame) -> dict:
+    """Per-field accuracy of the article entities against gold ``region``/``agency``/``campaigns``.
+
+    ``region`` counts an article right when province, city and district are all right; ``campaigns``
+    when the sets are equal. A gold article missing from ``articles`` counts as wrong.
+    Returns ``{"n": N, "correct": {field: k}, "mismatches": [(doc, field, gold, got)]}``.
+    """
+    by_doc = {doc_id(s): row for s, row in zip(articles["source"], articles.to_dict("records"))}
+    out = {"n": 0, "correct": Counter(), "mismatches": []}
+    with open(gold_path, encoding="utf-8") as fh:
+        golds = [json.loads(line) for line in fh if line.strip()]
+    for g in golds:
+        doc = str(g["id"])
+        row = by_doc.get(doc, {})
+        region = g.get("region") or {}
+        want = {"province": region.get("province"), "city": region.get("city"),
+                "district": region.get("district"), "agency": g.get("agency"),
+                "campaigns": sorted(g.get("campaigns") or [])}
+        got = {k: (None if _missing(row.get(k)) else row.get(k)) for k in ("province", "city", "district", "agency")}
+        got["campaigns"] = sorted(list(row.get("campaigns") if row.get("campaigns") is not None else []))
+        want["region"] = (want["province"], want["city"], want["district"])
+        got["region"] = (got["province"], got["city"], got["district"])
+        out["n"] += 1
+        for f in ENTITY_FIELDS:
+            if want[f] == got[f]:
+                out["correct"][f] += 1
+            else:
+                out["mismatches"].append((doc, f, want[f], got[f]))
+    return out
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or v == ""
+
+
+def format_entity_scores(s: dict, verbose: bool = False) -> str:
+    n = s["n"] or 1
+    lines = [f"{f:10s} {s['correct'][f]:3d}/{s['n']}  {s['correct'][f] / n:.0%}" for f in ENTITY_FIELDS]
+    if verbose:
+        lines += [f"  {d} {f}: gold={w!r} got={g!r}" for d, f, w, g in s["mismatches"] if f != "region"]
+    return "\n".join(lines)

@@ -114,7 +114,7 @@ class Gazetteer:
             if d.zone:
                 continue
             s = short_name(d.name, d.level)
-            if s and s not in self.by_full:
+            if s and s not in self.by_full and s not in r["short_never"]:
                 self.by_short.setdefault(s, []).append(d)
         self.needs_parent = set(r["needs_parent"])
         self.stop_short = set(r["short_stoplist"])
