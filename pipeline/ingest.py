@@ -1,20 +1,580 @@
-"""Ingest: files and folders -> one RawDoc per input file or record (placeholder, being built)."""
+"""Ingest: files and folders -> one ``RawDoc`` per input file or record.
+
+``read_inputs(paths)`` walks files and folders (recursively, in sorted path order) and yields a
+``RawDoc`` for every file it finds, and for every record of a ``.jsonl``/``.csv`` file. Nothing
+disappears silently and nothing crashes the build: an input that cannot be used is yielded with
+``status="skipped"`` and a reason ``"<kind>: <detail>"``, kind one of
+
+- ``unreadable``        permission denied, broken link, I/O error, missing path;
+- ``unsupported type``  an extension we do not read (.pdf, .png ...), a linked folder;
+- ``empty``             no bytes, only blanks, a page or record without text;
+- ``not text``          NUL bytes or bytes that no Chinese text encoding decodes;
+- ``bad record``        a .jsonl line that is not a JSON object, a record without a text field;
+- ``duplicate``         same text as an earlier input: ``duplicate: same content as <source>``.
+
+Encodings: BOMs first (UTF-8, UTF-16, UTF-32), then every candidate among UTF-8, GB18030, Big5
+and charset-normalizer's guesses that decodes the bytes strictly is scored by the share of
+common Chinese characters it yields (GB2312 level 1 + Big5 frequent characters, taken from the
+codecs themselves), and the best wins. That separates GBK and Big5 even on short texts, where a
+statistical detector alone often confuses them.
+"""
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
+import os
+import re
+import stat
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from .model import RawDoc
 
+FORMATS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".shtml": "html",
+           ".xhtml": "html", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+TEXT_FIELDS = ("text", "content", "body")
+URL_FIELDS = ("url", "link", "href")
+TITLE_FIELDS = ("title", "headline")
+DATE_FIELDS = ("published", "date", "publish_date", "published_at", "pubdate", "publish_time",
+               "time")
+MAX_BYTES = 200 * 1024 * 1024
 
-def read_inputs(paths: Iterable[str]) -> Iterator[RawDoc]:
+
+class NotText(Exception):
+    """The bytes are not text in any encoding we read."""
+
+
+# ----------------------------------------------------------------------------- encodings
+
+@lru_cache(maxsize=1)
+def common_chars() -> frozenset[str]:
+    """Frequent Chinese characters, simplified and traditional, derived from the codecs:
+    GB2312 level 1 (rows 16-55: the 3755 most used simplified characters) and the Big5
+    frequent-character block (0xA440-0xC67E: 5401 traditional characters)."""
+    chars = set()
+    for hi in range(0xB0, 0xD8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes((hi, lo)).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    for hi in range(0xA4, 0xC7):
+        for lo in list(range(0x40, 0x7F)) + list(range(0xA1, 0xFF)):
+            if (hi, lo) > (0xC6, 0x7E):
+                break
+            try:
+                chars.add(bytes((hi, lo)).decode("big5"))
+            except UnicodeDecodeError:
+                pass
+    return frozenset(chars)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+# Characters that mark a wrong decoding or binary data: C0/C1 controls (other than blanks),
+# private use area, replacement character, unassigned CJK compatibility noise.
+_BAD = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")
+# Punctuation and symbols that real Chinese text uses (full-width forms, CJK punctuation).
+_GOOD_SYMBOLS = re.compile(r"[\u3000-\u303f\uff00-\uffef\u2010-\u2027\u00b7\u00a0-\u00bf]")
+
+
+def _score(text: str) -> float:
+    """Plausibility of a decoding as Chinese text: share of non-ASCII characters that are
+    frequent Chinese characters or Chinese punctuation, minus a penalty for bad characters."""
+    non_ascii = [c for c in text if ord(c) > 127]
+    bad = len(_BAD.findall(text))
+    if not non_ascii:
+        return 1.0 - bad / max(len(text), 1)
+    common = common_chars()
+    good = sum(1 for c in non_ascii if c in common or _GOOD_SYMBOLS.match(c))
+    return good / len(non_ascii) - 5 * bad / max(len(text), 1)
+
+
+def _bom(data: bytes) -> tuple[str, str] | None:
+    for bom, enc, name in ((b"\xef\xbb\xbf", "utf-8-sig", "utf-8-sig"),
+                           (b"\xff\xfe\x00\x00", "utf-32", "utf-32"),
+                           (b"\x00\x00\xfe\xff", "utf-32", "utf-32"),
+                           (b"\xff\xfe", "utf-16", "utf-16"), (b"\xfe\xff", "utf-16", "utf-16")):
+        if data.startswith(bom):
+            return enc, name
+    return None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text without a BOM: NUL bytes all on one parity (ASCII in UTF-16)."""
+    if len(data) % 2:
+        return None
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    if even + odd == 0:
+        return None
+    enc = "utf-16-le" if odd > 9 * even else "utf-16-be" if even > 9 * odd else None
+    return enc
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode ``data`` -> (text, encoding name). Raises ``NotText``.
+
+    >>> decode("电信诈骗".encode("gbk"))
+    ('电信诈骗', 'gb18030')
+    >>> decode("電信詐騙".encode("big5"))
+    ('電信詐騙', 'big5')
+    """
+    bom = _bom(data)
+    if bom:
+        try:
+            text = data.decode(bom[0])
+        except UnicodeDecodeError as e:
+            raise NotText(f"bytes invalid for its {bom[1]} byte-order mark ({e.reason})") from None
+        _check_text(text)
+        return text, bom[1]
+    if b"\x00" in data:
+        enc = _utf16_without_bom(data)
+        if enc:
+            try:
+                text = data.decode(enc)
+                _check_text(text)
+                return text, enc
+            except (UnicodeDecodeError, NotText):
+                pass
+        raise NotText("NUL bytes (binary file)")
+    try:
+        text = data.decode("utf-8")
+        if _score(text) >= 0.5:
+            _check_text(text)
+            return text, "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best: tuple[float, int, str, str] | None = None
+    for rank, enc in enumerate(_candidates(data)):
+        try:
+            text = data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        s = _score(text)
+        if best is None or s > best[0]:
+            best = (s, rank, text, _canonical(enc))
+    if best is None:
+        raise NotText("bytes that no Chinese text encoding decodes")
+    _check_text(best[2])
+    return best[2], best[3]
+
+
+def _candidates(data: bytes) -> list[str]:
+    cands = ["utf-8", "gb18030", "big5", "big5hkscs"]
+    try:
+        from charset_normalizer import from_bytes
+        for m in list(from_bytes(data[:65536]))[:3]:
+            if m.encoding not in cands:
+                cands.append(m.encoding)
+    except Exception:  # a detector failure is not the input's fault: keep our own candidates
+        pass
+    return cands
+
+
+def _canonical(enc: str) -> str:
+    e = enc.lower().replace("_", "-")
+    return {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "cp950": "big5",
+            "big5hkscs": "big5-hkscs"}.get(e, e)
+
+
+def _check_text(text: str) -> None:
+    bad = len(_BAD.findall(text))
+    if bad and bad > 0.01 * len(text):
+        raise NotText(f"{bad} control or undecodable characters (binary file)")
+
+
+# ----------------------------------------------------------------------------- HTML
+
+_DROP_TAGS = ("script", "style", "noscript", "template", "nav", "footer", "aside", "form",
+              "iframe", "svg", "button", "select", "input", "textarea", "object", "embed",
+              "canvas", "audio", "video", "map")
+_BLOCK_TAGS = ("p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5",
+               "h6", "tr", "table", "thead", "tbody", "section", "article", "main", "blockquote",
+               "pre", "figure", "figcaption", "hr", "address", "center", "header", "caption")
+_CELL_TAGS = ("td", "th")
+_WS_NL = re.compile(r"\s*\n\s*")
+_WS = re.compile(r"[ \t\r\f\v\u00a0]+")
+_CJK_EDGE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\uffef]")
+
+
+@dataclass
+class HtmlDoc:
+    text: str
+    title: str | None = None
+    published: str | None = None
+    url: str | None = None
+    site_name: str | None = None
+
+
+def _meta(soup, *keys: str) -> str | None:
+    for key in keys:
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            tag = soup.find("meta", attrs={attr: re.compile(rf"^{re.escape(key)}$", re.I)})
+            if tag and tag.get("content") and tag["content"].strip():
+                return tag["content"].strip()
+    return None
+
+
+def _join_source_newline(m: re.Match) -> str:
+    s, a, b = m.string, m.start(), m.end()
+    left = s[a - 1] if a > 0 else ""
+    right = s[b] if b < len(s) else ""
+    # a line break in HTML source between two Chinese characters is no space at all
+    return "" if _CJK_EDGE.match(left or " ") and _CJK_EDGE.match(right or " ") else " "
+
+
+def html_to_text(html: str) -> HtmlDoc:
+    """Page -> text (block elements on their own lines) and its title/date/url/site name.
+
+    >>> d = html_to_text('<html><head><title>标题_某某网</title><meta property="og:site_name" '
+    ...                  'content="某某网"></head><body><nav>首页</nav><p>第一段。</p><p>第二<br>行'
+    ...                  '</p><script>x=1</script></body></html>')
+    >>> d.text, d.title, d.site_name
+    ('第一段。\\n第二\\n行', '标题', '某某网')
+    """
+    from bs4 import BeautifulSoup, NavigableString
+
+    soup = BeautifulSoup(html, "lxml")
+    title = _meta(soup, "og:title", "twitter:title")
+    if not title and soup.title and soup.title.get_text(strip=True):
+        title = soup.title.get_text(strip=True)
+    site = _meta(soup, "og:site_name", "application-name")
+    published = _meta(soup, "article:published_time", "publishdate", "publish_date", "pubdate",
+                      "PubDate", "og:release_date", "datePublished", "dc.date", "dcterms.created",
+                      "date")
+    url = _meta(soup, "og:url")
+    if not url:
+        link = soup.find("link", rel="canonical")
+        url = link.get("href") if link and link.get("href") else None
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    for tag in soup.find_all("header"):
+        heads = tag.find_all(["h1", "h2"])
+        if heads:  # keep an article header's headline, drop the rest of it
+            tag.replace_with(*[h.extract() for h in heads])
+        else:
+            tag.decompose()
+    for s in soup.find_all(string=True):
+        if s.parent is not None and s.parent.name in ("pre", "textarea"):
+            continue
+        if "\n" in s or "\r" in s:
+            s.replace_with(NavigableString(_WS_NL.sub(_join_source_newline, str(s))))
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for tag in soup.find_all(_BLOCK_TAGS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    for tag in soup.find_all(_CELL_TAGS):
+        tag.insert_after(" ")
+    body = soup.body or soup
+    lines = [_WS.sub(" ", line).strip() for line in body.get_text().split("\n")]
+    text = "\n".join(lines)
+    text = re.sub(r"\n{2,}", "\n", text).strip()
+    return HtmlDoc(text=text, title=_clean_title(title, site), published=iso_date(published),
+                   url=url, site_name=site)
+
+
+_TITLE_SEP = re.compile(r"\s*(?:_|\||｜| - | — | -- )\s*")
+_SITE_WORD = re.compile(r"(?:网|网站|在线|新闻|频道|日报|晚报|报|首页|门户|官网|客户端|News|\.com|\.cn)$", re.I)
+
+
+def _clean_title(title: str | None, site: str | None) -> str | None:
+    """Drop site-name segments from a page title: 标题_栏目_某某网 -> 标题."""
+    if not title:
+        return None
+    parts = [p for p in _TITLE_SEP.split(title.strip()) if p]
+    while len(parts) > 1 and (parts[-1] == site or _SITE_WORD.search(parts[-1])
+                              or len(parts[-1]) <= 4):
+        parts.pop()
+    return " ".join(parts[:1]) if len(parts) > 1 and len(parts[0]) >= 6 else " ".join(parts) or None
+
+
+_ISO = re.compile(r"((?:19|20)\d{2})\s*(?:[-/.年]\s*)(\d{1,2})\s*(?:[-/.月]\s*)(\d{1,2})(?!\d)")
+_COMPACT = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")
+
+
+def iso_date(value: object) -> str | None:
+    """A date in a record or meta tag -> ``YYYY-MM-DD`` (None if there is no valid date).
+
+    >>> iso_date("2022-07-14T07:17:31+08:00"), iso_date("2022年7月4日"), iso_date("20220714")
+    ('2022-07-14', '2022-07-04', '2022-07-14')
+    >>> iso_date("2022-13-40") is None
+    True
+    """
+    if value is None:
+        return None
+    s = str(value).strip()
+    m = _ISO.search(s) or _COMPACT.search(s)
+    if not m:
+        return None
+    import datetime as dt
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+    except ValueError:
+        return None
+
+
+# ----------------------------------------------------------------------------- walking
+
+def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
+    """Files under ``root`` in sorted order; (path, reason) where reason says why a path
+    that is not a regular file is skipped."""
+    entries: list[tuple[tuple[str, ...], Path, str | None]] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
+        d = Path(dirpath)
+        keep = []
+        for name in dirnames:
+            p = d / name
+            if FORMATS.get(p.suffix.lower()):  # x.txt that is a folder: say so, still walk it
+                entries.append((p.parts, p, "unreadable: a folder, not a file"))
+            if p.is_symlink():
+                entries.append((p.parts, p, "unsupported type: link to a folder (not followed)"))
+            elif name.startswith("."):
+                entries.append((p.parts, p, "unsupported type: hidden folder (not read)"))
+            else:
+                keep.append(name)
+        dirnames[:] = sorted(keep)
+        for name in filenames:
+            p = d / name
+            entries.append((p.parts, p, None))
+    if not entries:
+        yield root, "empty: folder has no files"
+        return
+    for _, p, reason in sorted(entries, key=lambda e: e[0]):
+        yield p, reason
+
+
+def _expand(paths: Iterable[str]) -> Iterator[tuple[Path, str | None]]:
     for p in paths:
         path = Path(p)
-        files = sorted(path.rglob("*")) if path.is_dir() else [path]
-        for f in files:
-            if f.is_file() and f.suffix.lower() == ".txt":
-                data = f.read_bytes()
-                yield RawDoc(source=str(f), status="ok", text=data.decode("utf-8", "replace"),
-                             encoding="utf-8", fmt="txt", size_bytes=len(data),
-                             content_hash=hashlib.sha256(data).hexdigest())
+        if path.is_dir() and not path.is_symlink():
+            yield from _walk(path)
+        elif path.is_dir():  # an explicitly given link to a folder is followed
+            yield from _walk_link(path)
+        else:
+            yield path, None
+
+
+def _walk_link(path: Path) -> Iterator[tuple[Path, str | None]]:
+    real = path.resolve()
+    for p, reason in _walk(real):
+        yield path / p.relative_to(real), reason
+
+
+def _skipped(source: str, reason: str, fmt: str = "", size: int = 0, **kw) -> RawDoc:
+    return RawDoc(source=source, status="skipped", reason=reason, fmt=fmt, size_bytes=size, **kw)
+
+
+def _content_key(text: str) -> str:
+    return hashlib.sha256(text.replace("\r\n", "\n").strip().encode("utf-8")).hexdigest()
+
+
+def read_inputs(paths: Iterable[str]) -> Iterator[RawDoc]:
+    """One ``RawDoc`` per input file or record, in a deterministic order (see module doc)."""
+    seen: dict[str, str] = {}   # content key -> source of its first occurrence
+    for path, reason in _expand(paths):
+        source = str(path)
+        if reason:
+            yield _skipped(source, reason)
+            continue
+        try:
+            docs = list(_read_path(path))
+        except Exception as e:  # never let one input stop the build
+            docs = [_skipped(source, f"unreadable: {type(e).__name__}: {e}")]
+        for doc in docs:
+            if doc.status == "ok":
+                key = _content_key(doc.text)
+                if key in seen:
+                    doc.status, doc.reason = "skipped", f"duplicate: same content as {seen[key]}"
+                    doc.text = ""
+                else:
+                    seen[key] = doc.source
+            yield doc
+
+
+def _read_path(path: Path) -> Iterator[RawDoc]:
+    source = str(path)
+    fmt = FORMATS.get(path.suffix.lower(), "")
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            yield _skipped(source, "unreadable: broken link (target missing)", fmt)
+        else:
+            yield _skipped(source, "unreadable: no such file or folder", fmt)
+        return
+    except OSError as e:
+        yield _skipped(source, f"unreadable: {e.strerror or e}", fmt)
+        return
+    if not stat.S_ISREG(st.st_mode):
+        yield _skipped(source, "unreadable: not a regular file", fmt)
+        return
+    if not fmt:
+        ext = path.suffix.lower() or "no extension"
+        yield _skipped(source, f"unsupported type: {ext}", "", st.st_size)
+        return
+    if st.st_size > MAX_BYTES:
+        yield _skipped(source, f"unsupported type: file too large ({st.st_size} bytes)", fmt,
+                       st.st_size)
+        return
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        yield _skipped(source, "unreadable: permission denied", fmt, st.st_size)
+        return
+    except IsADirectoryError:
+        yield _skipped(source, "unreadable: is a folder", fmt, st.st_size)
+        return
+    except OSError as e:
+        yield _skipped(source, f"unreadable: {e.strerror or e}", fmt, st.st_size)
+        return
+    base = dict(fmt=fmt, size=len(data), content_hash=hashlib.sha256(data).hexdigest())
+    if not data:
+        yield _skipped(source, "empty: 0 bytes", **base)
+        return
+    try:
+        text, enc = _decode_file(data, fmt)
+    except NotText as e:
+        yield _skipped(source, f"not text: {e}", **base)
+        return
+    base["encoding"] = enc
+    if not text.strip():
+        yield _skipped(source, "empty: only blank characters", **base)
+        return
+    if fmt == "txt":
+        yield RawDoc(source=source, status="ok", text=text, encoding=enc, fmt=fmt,
+                     size_bytes=len(data), content_hash=base["content_hash"])
+    elif fmt == "html":
+        yield _html_doc(source, text, enc, len(data), base["content_hash"], fmt)
+    elif fmt == "jsonl":
+        yield from _jsonl_records(source, text, enc)
+    else:
+        yield from _csv_records(source, text, enc)
+
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.I)
+
+
+def _decode_file(data: bytes, fmt: str) -> tuple[str, str]:
+    """HTML: the declared charset if it decodes strictly; otherwise (and for all other
+    formats) the detected encoding."""
+    if fmt == "html" and not _bom(data):
+        m = _CHARSET.search(data[:4096])
+        if m:
+            declared = m.group(1).decode("ascii", "ignore").lower()
+            declared = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "cp950"}.get(declared, declared)
+            try:
+                text = data.decode(declared)
+                _check_text(text)
+                return text, _canonical(declared)
+            except (UnicodeDecodeError, LookupError, NotText):
+                pass
+    return decode(data)
+
+
+def _html_doc(source: str, html: str, enc: str, size: int, chash: str, fmt: str,
+              **record) -> RawDoc:
+    page = html_to_text(html)
+    base = dict(encoding=enc, fmt=fmt, size_bytes=size, content_hash=chash)
+    if not page.text.strip():
+        return RawDoc(source=source, status="skipped", reason="empty: no text in the page", **base)
+    return RawDoc(source=source, status="ok", text=page.text, url=record.get("url") or page.url,
+                  title=record.get("title") or page.title,
+                  published=record.get("published") or page.published,
+                  site_name=page.site_name, **base)
+
+
+_LOOKS_HTML = re.compile(r"<(?:p|div|br|span|html|body|article|section|h[1-6])\b[^>]*>", re.I)
+
+
+def _record(source: str, rec: object, enc: str, fmt: str, raw_size: int) -> RawDoc:
+    if not isinstance(rec, dict):
+        return _skipped(source, f"bad record: not a JSON object ({type(rec).__name__})", fmt,
+                        raw_size, encoding=enc)
+    fields = {str(k).strip().lower(): v for k, v in rec.items()}
+    text_key = next((k for k in TEXT_FIELDS if k in fields), None)
+    if text_key is None:
+        keys = ", ".join(sorted(fields)) or "none"
+        return _skipped(source, f"bad record: no text field (text/content/body; has {keys})", fmt,
+                        raw_size, encoding=enc)
+    value = fields[text_key]
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        return _skipped(source, f"bad record: field {text_key!r} is not text", fmt, raw_size,
+                        encoding=enc)
+    chash = hashlib.sha256(value.encode("utf-8")).hexdigest()
+    size = len(value.encode("utf-8"))
+    if not value.strip():
+        return _skipped(source, f"empty: field {text_key!r} is blank", fmt, size, encoding=enc,
+                        content_hash=chash)
+    meta = {"url": _field(fields, URL_FIELDS), "title": _field(fields, TITLE_FIELDS),
+            "published": iso_date(_field(fields, DATE_FIELDS))}
+    if _LOOKS_HTML.search(value):
+        return _html_doc(source, value, enc, size, chash, fmt, **meta)
+    return RawDoc(source=source, status="ok", text=value, encoding=enc, fmt=fmt, size_bytes=size,
+                  content_hash=chash, **meta)
+
+
+def _field(fields: dict, names: tuple[str, ...]) -> str | None:
+    for n in names:
+        v = fields.get(n)
+        if v is not None and str(v).strip():
+            return str(v).strip()
+    return None
+
+
+def _jsonl_records(source: str, text: str, enc: str) -> Iterator[RawDoc]:
+    n_records = 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        n_records += 1
+        src = f"{source}#{lineno}"
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield _skipped(src, f"bad record: not JSON ({e.msg} at column {e.colno})", "jsonl",
+                           len(line.encode("utf-8")), encoding=enc)
+            continue
+        yield _record(src, rec, enc, "jsonl", len(line.encode("utf-8")))
+    if not n_records:
+        yield _skipped(source, "empty: no records", "jsonl", encoding=enc)
+
+
+def _csv_records(source: str, text: str, enc: str) -> Iterator[RawDoc]:
+    csv.field_size_limit(2**31 - 1)
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    try:
+        header = [str(h).strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as e:
+        yield _skipped(source, f"bad record: unreadable CSV header ({e})", "csv", encoding=enc)
+        return
+    if not any(h in TEXT_FIELDS for h in header):
+        cols = ", ".join(header) or "none"
+        yield _skipped(source, f"bad record: no text column (text/content/body; has {cols})",
+                       "csv", encoding=enc)
+        return
+    n = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            yield _skipped(f"{source}#{n + 1}", f"bad record: CSV error ({e})", "csv", encoding=enc)
+            return
+        n += 1
+        rec = {k: v for k, v in row.items() if k is not None}
+        yield _record(f"{source}#{n}", rec, enc, "csv",
+                      sum(len(str(v).encode("utf-8")) for v in rec.values() if v))
+    if not n:
+        yield _skipped(source, "empty: no records", "csv", encoding=enc)

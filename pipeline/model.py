@@ -36,6 +36,7 @@ class RawDoc:
     url: str | None = None          # from the record, or found in the page
     title: str | None = None        # from the record, or <title>
     published: str | None = None    # ISO date from the record, if given
+    site_name: str | None = None    # publishing site named by the page (og:site_name), if any
 
 
 @dataclass
