@@ -115,7 +115,8 @@ def _accepted(g: Gazetteer, text: str, mentions: list[Mention]) -> list[tuple[Me
         parent_before = prev is not None and any(
             c.parent and any(c.parent == p.name or c.province == p.name for p in prev.candidates)
             for c in m.candidates)
-        if after.startswith(not_place) and not after.startswith(police):
+        if after.startswith(not_place) and not after.startswith(police) \
+                and m.text not in r["self_reference"]:
             continue
         if m.full:
             if m.text in g.needs_parent and not parent_before:
@@ -135,7 +136,7 @@ def _accepted(g: Gazetteer, text: str, mentions: list[Mention]) -> list[tuple[Me
 
 
 def _resolve(g: Gazetteer, accepted: list[tuple[Mention, float]], text: str,
-             zones, datelines) -> list[tuple[Mention, Division, float]]:
+             zones, datelines, self_county: bool = False) -> list[tuple[Mention, Division, float]]:
     """Give each mention one division (ambiguous names go to the one whose parents are named)."""
     named: dict[str, float] = {}
     for m, f in accepted:
@@ -150,9 +151,9 @@ def _resolve(g: Gazetteer, accepted: list[tuple[Mention, float]], text: str,
         def support(c: Division) -> float:
             return named.get(c.province, 0) * (c.province != c.name) + 2 * named.get(c.city or "", 0) * (c.city != c.name)
         best = max(m.candidates, key=lambda c: (support(c), -("province", "city", "county").index(c.level)))
-        if f < 0:                     # free county short name: needs its city or province named
-            if support(best) <= 0:
-                continue
+        if f < 0:                     # free county short name: needs its city or province named,
+            if support(best) <= 0 and not (self_county and len(m.candidates) == 1):
+                continue              # or a county outlet (我县) naming itself once
             f = 0.4
         w = _weight(m.start, zones, datelines) * f
         if w > 0:
@@ -219,7 +220,15 @@ def _constructed(g: Gazetteer, d: Division) -> str:
 
 def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines) -> dict[tuple, _Agency]:
     by_end = {m.end: m for m in mentions}
+    by_start = {m.start: m for m in mentions}
     found: dict[tuple, _Agency] = {}
+
+    def branch_follows(pos: int) -> bool:
+        """兰州市公安局|七里河分局: the city bureau only names the branch that follows."""
+        while pos in by_start:
+            pos = by_start[pos].end
+        k = _ORGAN.match(text, pos)
+        return k is not None and k.group("formal") in ("分局", "公安分局")
 
     def add(key, level, div, pos, written, formal):
         w = _weight(pos, zones, datelines)
@@ -257,7 +266,7 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
             add(("station", name + "派出所"), "station", div, kw_start, written, True)
             continue
         chain = _chain(text, kw_start, by_end)
-        if not chain:
+        if not chain or (km.group("formal") == "公安局" and kw_end in by_start and branch_follows(kw_end)):
             continue
         div = _chain_division(g, chain)
         if div is None:
@@ -319,7 +328,8 @@ def tag_entities(norm: NormText, meta: Meta) -> Entities:
         for m in re.finditer(word, text):
             mentions.append(Mention(m.start(), m.end(), word, tuple(g.by_full[full]), True))
     mentions.sort(key=lambda m: m.start)
-    resolved = _resolve(g, _accepted(g, text, mentions), text, zones, datelines)
+    self_county = bool(_SELF_COUNTY.search(text[:zones[3]]))
+    resolved = _resolve(g, _accepted(g, text, mentions), text, zones, datelines, self_county)
     for m, d, w in list(resolved):
         if m.text in r["self_reference"]:
             resolved.append((m, d, w * 2))
@@ -346,7 +356,7 @@ def tag_entities(norm: NormText, meta: Meta) -> Entities:
     if div is None:
         div = _best_region(g, resolved, station=best is not None and best.level == "station")
         if best is None and div is not None:
-            if div.level == "county" and _SELF_COUNTY.search(text[:zones[3]]):
+            if div.level == "county" and self_county:
                 ents.agency, ents.agency_level = _constructed(g, div), "district"
             elif div.province in ("香港", "澳门", "台湾"):
                 ents.agency, ents.agency_level = _constructed(g, g.province(div)), "provincial"
@@ -365,7 +375,7 @@ def _best_region(g: Gazetteer, resolved, station: bool) -> Division | None:
     for _, d, w in resolved:
         prov[d.province] = prov.get(d.province, 0) + w
     p = max(prov, key=prov.get)
-    if prov[p] < 1.0:
+    if prov[p] < 0.5:
         return None
     inside = [(d, w) for _, d, w in resolved if d.province == p]
     cities: dict[Division, float] = {}
