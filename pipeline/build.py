@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from . import tables
+from . import cache, tables
 from .dedup import dedup_facts, mark_reprints
 from .entities import resolve_period, tag_entities
 from .extract import extract_facts
@@ -85,6 +90,8 @@ class Summary:
     skipped: Counter = field(default_factory=Counter)   # reason -> count
     facts_per_metric: Counter = field(default_factory=Counter)
     out: str = ""
+    reused: int = 0        # input files whose rows were taken from the previous build
+    processed: int = 0     # input files read and processed
 
     def lines(self) -> list[str]:
         total = self.read + sum(self.skipped.values())
@@ -92,36 +99,286 @@ class Summary:
         out += [f"  skipped ({n}): {reason}" for reason, n in sorted(self.skipped.items())]
         out.append(f"facts: {sum(self.facts_per_metric.values())}")
         out += [f"  {m}: {n}" for m, n in sorted(self.facts_per_metric.items())]
+        out.append(f"input files processed: {self.processed}  reused from the previous build: "
+                   f"{self.reused}")
         out.append(f"tables written to {self.out}")
         return out
 
 
-def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool = False) -> Summary:
-    """Read ``inputs`` (files or folders), extract, and write ``out``/{articles,facts}.parquet."""
-    docs = read_inputs(list(inputs))
+def _discover(inputs: Iterable[str]) -> list[str]:
+    """Input files: the files given, and the files under the folders given (recursive, hidden
+    files and folders left out), sorted by path, each once."""
+    files = set()
+    for p in inputs:
+        path = Path(p)
+        if path.is_dir():
+            for root, dirs, names in os.walk(path):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                files.update(os.path.join(root, n) for n in names if not n.startswith("."))
+        else:
+            files.add(str(path))
+    return sorted(files)
+
+
+def _rows_to_table(rows: list[dict], sch: pa.Schema) -> pa.Table:
+    """Row dicts -> Arrow table of schema ``sch`` (columnar, no pandas on the way)."""
+    arrays = []
+    for f in sch:
+        col = [r.get(f.name) for r in rows]
+        if pa.types.is_date32(f.type):
+            strs = pa.array([v if isinstance(v, str) else (None if v is None else str(v))
+                             for v in col], pa.string())
+            ts = pc.strptime(pc.utf8_slice_codeunits(strs, 0, 10), format="%Y-%m-%d", unit="s",
+                             error_is_null=True)
+            arrays.append(ts.cast(pa.date32()))
+        else:
+            arrays.append(pa.array(col, type=f.type))
+    return pa.Table.from_arrays(arrays, schema=sch)
+
+
+_FACT_ORDER = [("source", "ascending"), ("evidence_start", "ascending"),
+               ("figure_start", "ascending"), ("metric", "ascending")]
+
+
+def process_files(items: list[tuple[str, str | None]]) -> tuple[pa.Table, pa.Table]:
+    """The unit of work of every engine: input files -> their (articles, facts) as Arrow tables.
+
+    ``items`` are (path, duplicate_of) pairs; a file with the same bytes as an earlier input is
+    not read again but recorded as skipped. Pure: depends on the files' contents only.
+    """
+    arts, facts = [], []
+    for path, dup in items:
+        if dup is not None:
+            size = os.path.getsize(path)
+            raws = [RawDoc(source=path, status="skipped", reason=f"duplicate of {dup}",
+                           fmt=Path(path).suffix.lower().lstrip("."), size_bytes=size,
+                           content_hash=cache.file_sha256(path))]
+        else:
+            raws = read_inputs([path])
+        for raw in raws:
+            a, fs = process_document(raw)
+            arts.append(a)
+            facts.extend(fs)
+    at = _rows_to_table(arts, tables.ARTICLES_SCHEMA)
+    ft = _rows_to_table(facts, tables.FACTS_SCHEMA)
+    return at.sort_by([("source", "ascending")]), ft.sort_by(_FACT_ORDER)
+
+
+def _batches(members: list[cache.Input], size: int) -> list[list[tuple[str, str | None]]]:
+    todo = [(m.source, m.duplicate_of) for m in members if not m.reuse]
+    return [todo[i:i + size] for i in range(0, len(todo), size)]
+
+
+class _Engine:
+    """Runs ``process_files`` over batches, results in submission order, a bounded number in flight."""
+
+    def __init__(self, jobs: int = 1, engine: str = "local", scheduler: str | None = None):
+        self.jobs, self.engine, self.scheduler = max(1, jobs), engine, scheduler
+        self.pool = self.client = None
+
+    def __enter__(self):
+        if self.engine == "dask":
+            from distributed import Client
+            self.client = Client(self.scheduler) if isinstance(self.scheduler, str) else self.scheduler
+            theirs = set(self.client.run(cache.pipeline_version).values())
+            if theirs - {cache.pipeline_version()}:
+                raise RuntimeError("Dask workers run a different version of the pipeline "
+                                   f"({sorted(theirs)} != {cache.pipeline_version()}): "
+                                   "install the same code on every worker")
+            self.jobs = max(1, sum(self.client.nthreads().values()))
+        elif self.engine != "local":
+            raise ValueError(f"unknown engine {self.engine!r} (local or dask)")
+        elif self.jobs > 1:
+            import multiprocessing as mp
+            self.pool = mp.get_context("fork").Pool(self.jobs)
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.terminate() if exc[0] else self.pool.close()
+            self.pool.join()
+        if self.client is not None and isinstance(self.scheduler, str):
+            self.client.close()
+
+    def map(self, batches):
+        """Yield ``process_files(b)`` for each batch, in order."""
+        if self.pool is not None:
+            yield from self.pool.imap(process_files, batches)
+        elif self.client is not None:
+            window, futures = 4 * self.jobs, deque()
+            for b in batches:
+                futures.append(self.client.submit(process_files, b, pure=False))
+                if len(futures) >= window:
+                    yield futures.popleft().result()
+            while futures:
+                yield futures.popleft().result()
+        else:
+            yield from map(process_files, batches)
+
+
+_WRITE = dict(compression="zstd", row_group_size=64 * 1024)
+
+
+def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool = False,
+          jobs: int = 1, engine: str = "local", scheduler=None, batch_size: int = 32) -> Summary:
+    """Read ``inputs`` (files or folders), extract, and write ``out``/{articles,facts}.parquet.
+
+    The tables are written as Parquet partitions of about ``cache.PART_TARGET`` inputs each,
+    streaming (one partition in memory at a time). Building again into the same ``out`` reuses
+    the rows of unchanged inputs and whole unchanged partitions (see ``pipeline.cache``).
+    ``jobs`` > 1 processes batches of ``batch_size`` files in that many processes;
+    ``engine="dask"`` sends them to the Dask scheduler at ``scheduler`` (an address, or a
+    ``distributed.Client``). The result does not depend on the engine.
+    """
+    out = Path(out)
+    version = cache.pipeline_version()
+    files = _discover(inputs)
+    prev = cache.Previous.load(tables.current_build(out), None)
+    if prev.folder is not None:
+        man = json.loads((prev.folder / "manifest.json").read_text(encoding="utf-8"))
+        prev.version = man.get("pipeline_version")
+    bar = None
     if progress:
         from tqdm import tqdm
-        docs = tqdm(docs, unit=" file", desc="building", mininterval=0.5)
-    arts, facts = [], []
-    for raw in docs:
-        a, fs = process_document(raw)
-        arts.append(a)
-        facts.extend(fs)
-    adf = pd.DataFrame(arts, columns=[c for c, _, _ in tables.ARTICLE_COLUMNS])
-    fdf = pd.DataFrame(facts, columns=[c for c, _, _ in tables.FACT_COLUMNS])
-    adf, fdf = mark_reprints(adf, fdf)
-    adf = adf.sort_values("source", kind="stable").reset_index(drop=True)
-    fdf = fdf.sort_values(["source", "evidence_start", "figure_start", "metric"],
-                          kind="stable").reset_index(drop=True)
-    tables.write_tables(out, tables.to_table(adf, tables.ARTICLES_SCHEMA),
-                        tables.to_table(fdf, tables.FACTS_SCHEMA))
+        bar = tqdm(total=len(files), unit=" file", desc="scanning", mininterval=0.5)
+    inputs_ = cache.scan(files, prev, version, bar)
+    parts = cache.plan_partitions(inputs_)
+    if bar is not None:
+        bar.close()
+        bar = tqdm(total=sum(not m.reuse for m in inputs_), unit=" file", desc="building",
+                   mininterval=0.5)
+    plan = []  # per partition: (members, signature, old part to link or None, batches)
+    for members in parts:
+        sig = cache.signature(version, members)
+        link = prev.parts.get(sig) if all(m.reuse for m in members) else None
+        plan.append((members, sig, link, [] if link else _batches(members, batch_size)))
+    stats = {"processed": sum(not m.reuse for m in inputs_), "reused": sum(m.reuse for m in inputs_),
+             "partitions": len(plan), "partitions_linked": sum(p[2] is not None for p in plan)}
+
+    def fill(tmp: Path) -> dict:
+        (tmp / "articles.parquet").mkdir()
+        (tmp / "facts.parquet").mkdir()
+        index: list[dict] = []
+        old = cache.OldRows(prev)
+        with _Engine(jobs, engine, scheduler) as eng:
+            results = eng.map(b for _, _, _, bs in plan for b in bs)
+            for k, (members, sig, link, batches) in enumerate(plan):
+                name = f"part-{k:06d}.parquet"
+                if link is not None:
+                    for t in ("articles", "facts"):
+                        os.link(prev.folder / f"{t}.parquet" / link, tmp / f"{t}.parquet" / name)
+                    for m in members:
+                        index.append({**prev.rows[m.source], "part": name, "signature": sig})
+                    continue
+                arts, facts = old.take([m for m in members if m.reuse]) if prev.folder else ([], [])
+                for _ in batches:
+                    a, f = next(results)
+                    arts.append(a)
+                    facts.append(f)
+                    if bar is not None:
+                        bar.update(a.num_rows and len(set(a["source"].to_pylist())) or 0)
+                at = _concat(arts, tables.ARTICLES_SCHEMA).sort_by([("source", "ascending")])
+                ft = _concat(facts, tables.FACTS_SCHEMA).sort_by(_FACT_ORDER)
+                pq.write_table(at, tmp / "articles.parquet" / name, **_WRITE)
+                pq.write_table(ft, tmp / "facts.parquet" / name, **_WRITE)
+                index += _index_rows(members, at, name, sig)
+        if bar is not None:
+            bar.close()
+        stats["partitions_rewritten_for_reprints"] = _mark_reprints(tmp)
+        summary.update(_summarise(tmp))
+        pq.write_table(pa.Table.from_pylist(index, schema=cache.INDEX_SCHEMA),
+                       tmp / cache.INDEX, compression="zstd")
+        return {"articles": summary["articles"], "facts": summary["facts"],
+                "pipeline_version": version, **stats}
+
+    summary: dict = {}
+    tables.publish_build(out, fill)
     s = Summary(out=str(out))
-    s.read = int((adf["status"] == "ok").sum())
-    s.skipped.update(adf.loc[adf["status"] != "ok", "reason"].fillna("unknown").map(_reason_kind))
-    s.facts_per_metric.update(fdf["metric"].tolist())
+    s.read = summary["read"]
+    s.skipped.update(summary["skipped"])
+    s.facts_per_metric.update(summary["metrics"])
+    s.reused, s.processed = stats["reused"], stats["processed"]
     return s
+
+
+def _concat(parts: list[pa.Table], sch: pa.Schema) -> pa.Table:
+    return pa.concat_tables(parts) if parts else sch.empty_table()
+
+
+def _index_rows(members: list[cache.Input], arts: pa.Table, part: str, sig: str) -> list[dict]:
+    """Index rows of a written partition: which article ids each input file produced."""
+    ids: dict[str, list[str]] = {}
+    srcs = arts["source"].to_pylist()
+    names = {m.source for m in members}
+    for src, aid in zip(srcs, arts["article_id"].to_pylist()):
+        f = src if src in names else src.rpartition("#")[0]   # records: "path#N"
+        ids.setdefault(f, []).append(aid)
+    return [{"source": m.source, "size": m.size, "mtime_ns": m.mtime_ns, "sha256": m.sha256,
+             "duplicate_of": m.duplicate_of, "part": part, "signature": sig,
+             "article_ids": ids.get(m.source, [])} for m in members]
+
+
+# Columns the cross-article stage sees: all but the long texts, so it fits in memory at scale.
+_REPRINT_ARTICLE_COLS = [c for c, _, _ in tables.ARTICLE_COLUMNS if c != "text"]
+_REPRINT_FACT_COLS = [c for c, _, _ in tables.FACT_COLUMNS
+                      if c not in ("evidence", "evidence_simplified", "figure_text", "title")]
+
+
+def _mark_reprints(folder: Path) -> int:
+    """Stage 7, across articles: ``dedup.mark_reprints`` over all partitions (narrow columns),
+    then rewrite the partitions whose ``duplicate_of`` changed. Returns how many were rewritten.
+
+    A rewritten partition is written to a new file and renamed over the old name: partitions
+    hard-linked from the previous build are never modified in place.
+    """
+    frames = {}
+    for t, cols in (("articles", _REPRINT_ARTICLE_COLS), ("facts", _REPRINT_FACT_COLS)):
+        parts = []
+        for p in sorted((folder / f"{t}.parquet").glob("*.parquet")):
+            tb = pq.read_table(p, columns=cols)
+            parts.append(tb.append_column("_part", pa.array([p.name] * tb.num_rows, pa.string())))
+        frames[t] = pa.concat_tables(parts).to_pandas()
+    before = {t: dict(zip(frames[t][k], map(_none, frames[t]["duplicate_of"])))
+              for t, k in (("articles", "article_id"), ("facts", "fact_id"))}
+    adf, fdf = mark_reprints(frames["articles"], frames["facts"])
+    changed: dict[str, set] = {}
+    for t, k, df in (("articles", "article_id", adf), ("facts", "fact_id", fdf)):
+        old = before[t]
+        for part, key, dup in zip(df["_part"], df[k], df["duplicate_of"]):
+            if old.get(key) != _none(dup):
+                changed.setdefault(part, set()).add(t)
+    new = {"articles": dict(zip(adf["article_id"], adf["duplicate_of"])),
+           "facts": dict(zip(fdf["fact_id"], fdf["duplicate_of"]))}
+    for part in changed:
+        for t, k in (("articles", "article_id"), ("facts", "fact_id")):
+            path = folder / f"{t}.parquet" / part
+            tb = pq.read_table(path)
+            dups = [_none(new[t].get(key)) for key in tb[k].to_pylist()]
+            i = tb.schema.get_field_index("duplicate_of")
+            tb = tb.set_column(i, tb.schema.field(i), pa.array(dups, pa.string()))
+            tmp = path.with_name(f".{part}.tmp")
+            pq.write_table(tb, tmp, **_WRITE)
+            os.replace(tmp, path)
+    return len(changed)
+
+
+def _none(v):
+    """Missing values of a DataFrame column (None, NaN, NA) as None."""
+    return None if v is None or v != v or v is getattr(pd, "NA", None) else v
+
+
+def _summarise(folder: Path) -> dict:
+    """Counts for the summary, from narrow columns of the written partitions."""
+    a = pq.read_table(folder / "articles.parquet", columns=["status", "reason"])
+    f = pq.read_table(folder / "facts.parquet", columns=["metric"])
+    status = a["status"].to_pylist()
+    skipped = Counter(_reason_kind(r or "unknown") for s, r in zip(status, a["reason"].to_pylist())
+                      if s != "ok")
+    return {"articles": a.num_rows, "facts": f.num_rows, "read": status.count("ok"),
+            "skipped": skipped, "metrics": Counter(f["metric"].to_pylist())}
 
 
 def _reason_kind(reason: str) -> str:
     """The kind of a skip reason, for the summary ("duplicate of a.txt" -> "duplicate of")."""
-    return reason.split(":")[0]
+    kind = reason.split(":")[0]
+    return "duplicate of" if kind.startswith("duplicate of") else kind

@@ -13,8 +13,25 @@ def cmd_build(args: argparse.Namespace) -> int:
     OUT/articles.parquet and OUT/facts.parquet, then print a summary."""
     from .build import build
 
-    summary = build(args.inputs, args.out, progress=not args.quiet and sys.stderr.isatty())
+    summary = build(args.inputs, args.out, progress=not args.quiet and sys.stderr.isatty(),
+                    jobs=args.jobs, engine=args.engine, scheduler=args.scheduler)
     print("\n".join(summary.lines()))
+    return 0
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    """Write N synthetic articles (marked 【合成数据】) under OUT/synthetic/ and their facts to
+    OUT/gold.jsonl; build them with `antifraud build OUT/synthetic`. With --tables-only, write the
+    articles and facts tables of N synthetic articles straight into OUT (no text files)."""
+    from . import synth
+
+    if args.tables_only:
+        n_facts = synth.generate_tables(args.n, args.out, seed=args.seed, jobs=args.jobs)
+        print(f"【合成数据】{args.n} articles, {n_facts} facts: tables written to {args.out}")
+    else:
+        synth.generate(args.n, args.out, seed=args.seed)
+        print(f"【合成数据】{args.n} articles under {args.out}/synthetic, gold facts in "
+              f"{args.out}/gold.jsonl")
     return 0
 
 
@@ -42,7 +59,22 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("inputs", nargs="+", metavar="INPUT")
     b.add_argument("--out", default="data", help="output folder (default: data)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    b.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (default: 1)")
+    b.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local processes, or a Dask distributed cluster (default: local)")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --engine dask)")
     b.set_defaults(func=cmd_build)
+
+    y = sub.add_parser("synth", help="make a synthetic corpus with known facts",
+                       description=cmd_synth.__doc__)
+    y.add_argument("n", type=int, metavar="N", help="number of articles")
+    y.add_argument("--out", required=True, help="output folder")
+    y.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    y.add_argument("--tables-only", action="store_true",
+                   help="write the tables directly, without article files")
+    y.add_argument("-j", "--jobs", type=int, default=1, help="processes for --tables-only")
+    y.set_defaults(func=cmd_synth)
 
     e = sub.add_parser("evaluate", help="score facts against a gold file",
                        description=cmd_evaluate.__doc__)

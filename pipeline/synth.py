@@ -46,17 +46,25 @@ def templates() -> dict:
 
 @lru_cache(maxsize=1)
 def regions() -> list[tuple]:
-    """(province, city, district) triples: from the gazetteer when it is there, else built in."""
+    """(province, city, district) triples drawn from the gazetteer (mainland divisions, no
+    development zones): mostly counties, some prefectures and provinces; the small built-in list
+    of ``synth.json`` when the gazetteer is not available."""
     try:
-        from . import gazetteer  # built concurrently; optional until it lands
-        rows = getattr(gazetteer, "synth_regions", None)
-        if rows is not None:
-            got = [tuple(r) for r in rows()]
-            if got:
-                return got
-    except ImportError:
-        pass
-    return [tuple(r) for r in templates()["regions"]]
+        from .gazetteer import divisions
+        divs = [d for d in divisions() if not d.zone and d.code[:2] not in ("71", "81", "82")]
+    except (ImportError, OSError):
+        divs = []
+    if not divs:
+        return [tuple(r) for r in templates()["regions"]]
+    out = []
+    for d in divs:
+        if d.level == "county" and d.name != d.city:
+            out.append((d.province, d.city, d.name))
+        elif d.level == "city" and d.name != d.province:
+            out += [(d.province, d.name, None)] * 2
+        elif d.level == "province":
+            out += [(d.province, None, None)] * 5
+    return out
 
 
 @lru_cache(maxsize=None)
@@ -149,8 +157,8 @@ def _agency(region: tuple | None) -> str:
         return "公安部"
     prov, city, dist = region
     if dist:
-        if dist.endswith("区"):
-            return f"{city}公安局{dist[:-1]}分局"
+        if dist.endswith("区") and city and len(dist) > 2:
+            return f"{city}公安局{dist.removesuffix('新区').removesuffix('区')}分局"
         return f"{dist}公安局"
     if city:
         return f"{city}公安局"

@@ -137,6 +137,21 @@ def write_tables(out: str | os.PathLike, articles: pa.Table, facts: pa.Table,
 
     Returns the build folder. Older builds beyond ``keep`` are removed.
     """
+    def fill(tmp: Path) -> dict:
+        for name, table in (("articles", articles), ("facts", facts)):
+            pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
+        return {"articles": articles.num_rows, "facts": facts.num_rows, **(manifest or {})}
+    return publish_build(out, fill, keep)
+
+
+def publish_build(out: str | os.PathLike, fill, keep: int = 2) -> Path:
+    """Make one new build in ``out`` and switch to it atomically.
+
+    ``fill(folder)`` writes the tables into a fresh hidden folder (``articles.parquet`` and
+    ``facts.parquet``, each a file or a folder of Parquet partitions) and returns the manifest.
+    The folder is fsynced, renamed to ``builds/<build id>`` and ``current`` is swapped to it.
+    Returns the build folder. Older builds beyond ``keep`` are removed.
+    """
     out = Path(out)
     builds = out / "builds"
     builds.mkdir(parents=True, exist_ok=True)
@@ -145,14 +160,16 @@ def write_tables(out: str | os.PathLike, articles: pa.Table, facts: pa.Table,
     tmp = builds / f".{build_id}.tmp"
     tmp.mkdir()
     try:
-        for name, table in (("articles", articles), ("facts", facts)):
-            pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
+        manifest = fill(tmp)
         (tmp / "manifest.json").write_text(json.dumps(
-            {"build_id": build_id, "articles": articles.num_rows, "facts": facts.num_rows,
-             **(manifest or {})}, ensure_ascii=False, indent=1), encoding="utf-8")
-        for p in tmp.iterdir():
-            with open(p, "rb") as fh:
-                os.fsync(fh.fileno())
+            {"build_id": build_id, **(manifest or {})}, ensure_ascii=False, indent=1),
+            encoding="utf-8")
+        for p in sorted(tmp.rglob("*")):
+            if p.is_file():
+                with open(p, "rb") as fh:
+                    os.fsync(fh.fileno())
+            else:
+                _fsync_dir(p)
         final = builds / build_id
         os.rename(tmp, final)
         _fsync_dir(builds)

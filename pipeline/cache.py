@@ -1,0 +1,195 @@
+"""Incremental builds: which inputs changed, which partitions can be reused as they are.
+
+A build folder holds the tables as Parquet partitions (``articles.parquet/part-NNNNNN.parquet``,
+``facts.parquet/part-NNNNNN.parquet``, same schema in every part) and an input index
+``inputs.parquet``: one row per input file with its size, mtime, sha256, the partition its rows
+are in and the ids of its articles.
+
+The next build into the same folder
+
+- takes the sha256 of an input from the index when size and mtime are unchanged (so 100k unchanged
+  files cost a ``stat`` each), and reads and hashes the others;
+- reuses the rows of an input when its path and sha256 are unchanged and the pipeline version is
+  the same (``pipeline_version``: a hash of the code the build runs and its resources), and
+  processes the others;
+- hard-links a whole partition when its list of inputs is unchanged.
+
+Partitions are runs of consecutive inputs (sorted by path) cut where the hash of a path hits
+1 in ``PART_TARGET``: boundaries depend on the paths alone, so adding or removing inputs changes
+only the partitions around them.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+PART_TARGET = 1000          # inputs per partition, on average
+INDEX = "inputs.parquet"
+INDEX_SCHEMA = pa.schema([
+    ("source", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()),
+    ("sha256", pa.string()), ("duplicate_of", pa.string()), ("part", pa.string()),
+    ("signature", pa.string()), ("article_ids", pa.list_(pa.string())),
+])
+_PKG = Path(__file__).parent
+_LIBS = ("opencc", "jieba", "cn2an", "charset-normalizer", "beautifulsoup4", "lxml")
+
+
+def _local_imports(path: Path) -> set[str]:
+    """Modules of this package that ``path`` imports (``from .x import``, ``from . import x``)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                out.add(node.module.split(".")[0])
+            else:
+                out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pipeline."):
+            out.add(node.module.split(".")[1])
+    return out
+
+
+@lru_cache(maxsize=1)
+def pipeline_version() -> str:
+    """Hash of everything that decides the rows of an input: the modules ``build`` imports
+    (transitively), the files of ``resources/`` and the versions of the text libraries."""
+    todo, seen = ["build"], set()
+    while todo:
+        name = todo.pop()
+        if name in seen or not (_PKG / f"{name}.py").is_file():
+            continue
+        seen.add(name)
+        todo += _local_imports(_PKG / f"{name}.py")
+    h = hashlib.sha256()
+    for name in sorted(seen):
+        h.update(f"{name}.py\0".encode() + (_PKG / f"{name}.py").read_bytes())
+    for p in sorted((_PKG / "resources").rglob("*")):
+        if p.is_file() and p.name != "synth.json" and "__pycache__" not in p.parts:
+            h.update(f"{p.relative_to(_PKG)}\0".encode() + p.read_bytes())
+    for lib in _LIBS:
+        try:
+            h.update(f"{lib}={metadata.version(lib)}\0".encode())
+        except metadata.PackageNotFoundError:
+            pass
+    return h.hexdigest()[:16]
+
+
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def is_boundary(source: str) -> bool:
+    """Does a new partition start at ``source``? (1 in PART_TARGET paths, by hash.)"""
+    d = hashlib.blake2b(source.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(d, "big") % PART_TARGET == 0
+
+
+@dataclass
+class Input:
+    source: str
+    size: int
+    mtime_ns: int
+    sha256: str = ""
+    duplicate_of: str | None = None   # an earlier input with the same bytes
+    reuse: bool = False               # rows can be taken from the previous build
+
+
+@dataclass
+class Previous:
+    """What the previous build in the output folder knows (empty for a first build)."""
+
+    folder: Path | None
+    version: str | None
+    rows: dict          # source -> index row (dict)
+    parts: dict         # signature -> partition file name
+
+    @classmethod
+    def load(cls, folder: Path | None, version: str | None) -> "Previous":
+        if folder is None or not (folder / INDEX).is_file():
+            return cls(None, None, {}, {})
+        t = pq.read_table(folder / INDEX).to_pylist()
+        return cls(folder, version, {r["source"]: r for r in t},
+                   {r["signature"]: r["part"] for r in t})
+
+
+def scan(files: list[str], prev: Previous, version: str, progress=None) -> list[Input]:
+    """Stat (and where needed hash) ``files``; mark exact duplicates and reusable inputs."""
+    same_version = prev.version == version
+    out, first_of = [], {}
+    for f in files:
+        st = os.stat(f)
+        inp = Input(f, st.st_size, st.st_mtime_ns)
+        old = prev.rows.get(f)
+        if old and old["size"] == st.st_size and old["mtime_ns"] == st.st_mtime_ns:
+            inp.sha256 = old["sha256"]
+        else:
+            inp.sha256 = file_sha256(f)
+        if inp.size:  # empty files are not duplicates of each other
+            inp.duplicate_of = first_of.setdefault(inp.sha256, f)
+            if inp.duplicate_of == f:
+                inp.duplicate_of = None
+        inp.reuse = bool(same_version and old and old["sha256"] == inp.sha256
+                         and old["duplicate_of"] == inp.duplicate_of)
+        out.append(inp)
+        if progress is not None:
+            progress.update(1)
+    return out
+
+
+def plan_partitions(inputs: list[Input]) -> list[list[Input]]:
+    """Cut the (sorted) inputs into content-defined runs."""
+    parts: list[list[Input]] = []
+    for inp in inputs:
+        if not parts or is_boundary(inp.source):
+            parts.append([])
+        parts[-1].append(inp)
+    return parts or [[]]
+
+
+def signature(version: str, members: list[Input]) -> str:
+    h = hashlib.sha256(version.encode())
+    for m in members:
+        h.update(f"\n{m.source}\t{m.sha256}\t{m.duplicate_of or ''}".encode())
+    return h.hexdigest()[:24]
+
+
+class OldRows:
+    """Rows of reused inputs, read from the previous build's partitions (a few kept open)."""
+
+    def __init__(self, prev: Previous):
+        self.prev = prev
+        self._cache: dict[str, tuple[pa.Table, pa.Table]] = {}
+
+    def _part(self, part: str) -> tuple[pa.Table, pa.Table]:
+        if part not in self._cache:
+            if len(self._cache) >= 2:
+                self._cache.pop(next(iter(self._cache)))
+            f = self.prev.folder
+            self._cache[part] = (pq.read_table(f / "articles.parquet" / part),
+                                 pq.read_table(f / "facts.parquet" / part))
+        return self._cache[part]
+
+    def take(self, members: list[Input]) -> tuple[list[pa.Table], list[pa.Table]]:
+        by_part: dict[str, list[str]] = {}
+        for m in members:
+            old = self.prev.rows[m.source]
+            by_part.setdefault(old["part"], []).extend(old["article_ids"] or [])
+        arts, facts = [], []
+        for part, ids in by_part.items():
+            a, f = self._part(part)
+            keep = pa.array(ids, pa.string())
+            arts.append(a.filter(pc.is_in(a["article_id"], value_set=keep)))
+            facts.append(f.filter(pc.is_in(f["article_id"], value_set=keep)))
+        return arts, facts
