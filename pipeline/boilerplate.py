@@ -138,7 +138,7 @@ def _is_legal(line: str, r: _Rules) -> bool:
     return sum(t in line for t in r.legal_terms) >= 2
 
 
-def _is_body(line: str) -> bool:
+def is_body(line: str) -> bool:
     """Paragraph-like: a sentence with some Chinese, or a long run of Chinese (truncated text)."""
     n = len(_CJK.findall(line))
     return (n >= 15 and bool(_SENT_END.search(line))) or (n >= 30 and line.count(",") >= 2) or n >= 60
@@ -183,7 +183,7 @@ def classify_lines(text: str) -> list[LineTag]:
     _mark_head_before_nav(lines, kinds, r.head_before_nav_lines)
 
     # 3. head and tail of the page, around the body
-    body = [i for i, l in enumerate(lines) if kinds[i] is None and l and _is_body(l)]
+    body = [i for i, l in enumerate(lines) if kinds[i] is None and l and is_body(l)]
     first, last = (body[0], body[-1]) if body else (len(lines), -1)
     for i, line in enumerate(lines):
         if kinds[i] is not None or not line:

@@ -1,9 +1,277 @@
-"""Detect title, publication date, outlet and script (placeholder, being built)."""
+"""Detect an article's title, publication date, outlet and script.
+
+``detect_meta(raw, norm)`` looks at two versions of the article:
+
+- the normalised text ``norm.text`` (simplified, half-width, romanisation and boilerplate gone)
+  for the **title**: the record/page title if there is one, else the first headline-like line
+  before the first paragraph (原标题: prefix dropped; never a date, site-name, byline or nav line);
+- the original text ``raw.text`` made simplified and half-width but with its boilerplate still in
+  (``_prepared``), for what boilerplate carries:
+
+  **published** (YYYY-MM-DD): the record/page date; else the first date of a date/source header
+  line (时间:2022-07-14, 福建日报 2021-12-01 10:43, a date on its own line) before the first
+  paragraph, or one labelled 发布/时间/日期 anywhere -- never a date of a related-link list or of a
+  body sentence; else a date in the URL; else a dateline (中新网绵阳4月11日电) when its year is
+  certain: the body names a full date of that year less than 183 days before it and none after.
+
+  **outlet**: the page's site name; else 来源:XX of a header line, a newspaper name, the site name
+  heading the page, the dateline agency (新华社, 每日甘肃网), the copyright holder; else the URL's
+  domain (resources/meta.json).
+
+- **script**: ``traditional`` if the original has more characters that only exist in traditional
+  script (changed by OpenCC t2s) than characters only simplified (changed by s2t).
+"""
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from urllib.parse import urlparse
+
+import opencc
+
+from .boilerplate import classify_lines, is_body
 from .model import Meta, NormText, RawDoc
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_HALF_WIDTH[0x3000] = 0x20
+_SENT_END = re.compile(r"[。!?]")
+
+
+@dataclass(frozen=True)
+class _Rules:
+    title_prefix: re.Pattern
+    published_label: re.Pattern
+    ymd: re.Pattern
+    dateline: re.Pattern
+    url_dates: tuple[re.Pattern, ...]
+    outlet_rules: tuple[tuple[str, re.Pattern], ...]
+    outlet_reject: frozenset[str]
+    outlet_strip: tuple[re.Pattern, ...]
+    domains: dict[str, str]
+
+
+def _compile(src: list[str] | str, frags: dict[str, str]) -> re.Pattern:
+    s = "\n".join(src) if isinstance(src, list) else src
+    for name, frag in frags.items():
+        s = s.replace(f"<<{name}>>", frag)
+    return re.compile(s, re.VERBOSE)
+
+
+@lru_cache(maxsize=1)
+def rules() -> _Rules:
+    d = json.loads(resources.files("pipeline").joinpath("resources/meta.json").read_text("utf-8"))
+    f = d["fragments"]
+    return _Rules(
+        title_prefix=_compile(d["title_prefix"], f),
+        published_label=_compile(d["published_label"], f),
+        ymd=_compile("<<YMD>>", f),
+        dateline=_compile(d["dateline"]["pattern"], f),
+        url_dates=tuple(re.compile(p) for p in d["url_dates"]),
+        outlet_rules=tuple((r["where"], _compile(r["pattern"], f)) for r in d["outlet_rules"]),
+        outlet_reject=frozenset(d["outlet_reject"]),
+        outlet_strip=tuple(re.compile(p) for p in d["outlet_strip"]),
+        domains=d["domains"],
+    )
+
+
+@lru_cache(maxsize=None)
+def _cc(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def _prepared(text: str) -> str:
+    """Original text, simplified and half-width, boilerplate kept (for dates and outlets)."""
+    return _cc("t2s").convert(text).translate(_HALF_WIDTH)
+
+
+# ----------------------------------------------------------------------------- script
+
+def detect_script(text: str) -> str:
+    """``traditional`` if ``text`` is mainly in traditional characters, else ``simplified``.
+
+    >>> detect_script("警方破獲電信詐騙案件"), detect_script("警方破获电信诈骗案件")
+    ('traditional', 'simplified')
+    """
+    counts: dict[str, int] = {}
+    for c in _CJK.findall(text):
+        counts[c] = counts.get(c, 0) + 1
+    if not counts:
+        return "simplified"
+    chars = list(counts)
+    joined = "\n".join(chars)
+    to_simp = _cc("t2s").convert(joined).split("\n")
+    to_trad = _cc("s2t").convert(joined).split("\n")
+    if len(to_simp) != len(chars) or len(to_trad) != len(chars):  # defensive: never expected
+        return "simplified"
+    trad = sum(counts[c] for c, s in zip(chars, to_simp) if s != c)
+    simp = sum(counts[c] for c, t in zip(chars, to_trad) if t != c)
+    return "traditional" if trad > simp else "simplified"
+
+
+# ----------------------------------------------------------------------------- dates
+
+def _valid(y: int, m: int, d: int) -> str | None:
+    try:
+        day = dt.date(y, m, d)
+    except ValueError:
+        return None
+    return day.isoformat() if 1990 <= y <= dt.date.today().year + 1 else None
+
+
+def _first_date(line: str) -> str | None:
+    for m in rules().ymd.finditer(line):
+        iso = _valid(int(m[1]), int(m[2]), int(m[3]))
+        if iso:
+            return iso
+    return None
+
+
+def url_date(url: str | None) -> str | None:
+    """Publication date written in a URL path.
+
+    >>> url_date("https://x.cn/system/2022/09/22/030631293.shtml"), url_date("http://a.cn/2022/0329/1.html")
+    ('2022-09-22', '2022-03-29')
+    >>> url_date("http://a.cn/content/2026-01/23/content_9.htm"), url_date("http://a.cn/201904/50-280336.html")
+    ('2026-01-23', None)
+    """
+    if not url:
+        return None
+    path = urlparse(url).path
+    for rx in rules().url_dates:
+        for m in rx.finditer(path):
+            iso = _valid(int(m[1]), int(m[2]), int(m[3]))
+            if iso:
+                return iso
+    return None
+
+
+def _header_date(tags) -> str | None:
+    """Date of a meta line before the first paragraph, or of a labelled meta line anywhere."""
+    r = rules()
+    first_body = next((i for i, t in enumerate(tags) if t.kind is None and t.text and is_body(t.text)),
+                      len(tags))
+    for i, t in enumerate(tags):
+        if t.kind == "meta" and (i < first_body or r.published_label.search(t.text)):
+            iso = _first_date(t.text)
+            if iso:
+                return iso
+    return None
+
+
+def _dateline_date(tags) -> str | None:
+    """M月D日电/讯 at the start of an early paragraph, with a year the body makes certain."""
+    r = rules()
+    body = [t.text for t in tags if t.kind is None and t.text]
+    for line in body[:4]:
+        m = r.dateline.search(line)
+        if not m:
+            continue
+        month, day = int(m[2]), int(m[3])
+        dates = []
+        for line2 in body:
+            for dm in r.ymd.finditer(line2):
+                iso = _valid(int(dm[1]), int(dm[2]), int(dm[3]))
+                if iso:
+                    dates.append(dt.date.fromisoformat(iso))
+        if not dates:
+            return None
+        year = max(dates).year
+        cand = _valid(year, month, day)
+        if not cand:
+            return None
+        c = dt.date.fromisoformat(cand)
+        if any(d > c for d in dates):
+            return None
+        if any(0 <= (c - d).days < 183 for d in dates):
+            return cand
+        return None
+    return None
+
+
+# ----------------------------------------------------------------------------- outlet
+
+def _clean_outlet(name: str) -> str | None:
+    r = rules()
+    name = name.strip(" ·:")
+    for rx in r.outlet_strip:
+        name = rx.sub("", name).strip(" ·:")
+    if len(name) < 2 or name in r.outlet_reject or not _CJK.search(name):
+        return None
+    return name
+
+
+def _outlet(raw: RawDoc, tags) -> str | None:
+    if raw.site_name and raw.site_name.strip():
+        return raw.site_name.strip()
+    r = rules()
+    first_body = next((i for i, t in enumerate(tags) if t.kind is None and t.text and is_body(t.text)),
+                      len(tags))
+    zones = {
+        "meta": [t.text for t in tags if t.kind == "meta"],
+        "header": [t.text for i, t in enumerate(tags) if i < first_body and t.text
+                   and t.kind in ("contact", "head", "banner", "meta", None)],
+        "body": [t.text for t in tags if t.kind is None and t.text and is_body(t.text)][:3],
+        "legal": [t.text for t in tags if t.kind == "legal"],
+    }
+    for where, rx in r.outlet_rules:
+        for line in zones[where]:
+            m = rx.search(line)
+            if m:
+                name = _clean_outlet(next(g for g in m.groups() if g))
+                if name:
+                    return name
+    if raw.url:
+        host = (urlparse(raw.url).hostname or "").lower()
+        best = None
+        for domain, name in r.domains.items():
+            if (host == domain or host.endswith("." + domain)) and (best is None or len(domain) > len(best[0])):
+                best = (domain, name)
+        if best:
+            return best[1]
+    return None
+
+
+# ----------------------------------------------------------------------------- title
+
+def _title(raw: RawDoc, norm: NormText) -> str | None:
+    r = rules()
+    if raw.title and raw.title.strip():
+        return r.title_prefix.sub("", raw.title.strip()).strip() or None
+    tags = classify_lines(norm.text)
+    for t in tags:
+        if not t.text or t.kind is not None:
+            continue
+        m = r.title_prefix.search(t.text)
+        if m:
+            return t.text[m.end():].strip() or None
+        if is_body(t.text) and _SENT_END.search(t.text):
+            return None                     # the article starts without a headline
+        if _headline_like(t.text):
+            return t.text
+    return None
+
+
+def _headline_like(line: str) -> bool:
+    n = len(_CJK.findall(line))
+    if n < 4 or len(line) > 64 or _SENT_END.search(line[:-1]) or line.endswith("。"):
+        return False
+    if rules().dateline.search(line):
+        return False
+    return True
+
+
+# ----------------------------------------------------------------------------- entry point
 
 def detect_meta(raw: RawDoc, norm: NormText) -> Meta:
-    first = next((l.strip() for l in norm.text.splitlines() if l.strip()), None)
-    return Meta(title=raw.title or first, published=raw.published)
+    """Title, publication date, outlet and script of one article (see module doc)."""
+    prepared = _prepared(raw.text)
+    tags = classify_lines(prepared)
+    published = (raw.published and _first_date(raw.published)) or _header_date(tags) \
+        or url_date(raw.url) or _dateline_date(tags)
+    return Meta(title=_title(raw, norm), published=published, outlet=_outlet(raw, tags),
+                script=detect_script(raw.text))
