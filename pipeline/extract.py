@@ -1,8 +1,649 @@
-"""Extract facts from sentences (placeholder, being built)."""
+"""Extract the reported figures of an article as ``Fact`` rows.
+
+One engine walks the rule tables of ``resources/metrics.json`` (words are data, not code):
+
+1. **Mentions.** In each sentence, find every numeral with its unit (``2701.6万元``, ``十九名``,
+   ``80多个``, ``30.7%``) and the qualifier words around it (逾, 约, 余, 以上 ...). Numerals are read
+   by ``pipeline.numerals``.
+2. **Tokens.** Find the lexicon words of the sentence (longest match): metric verbs (抓获, 冻结 ...),
+   metric nouns (涉案金额), object nouns (嫌疑人, 银行卡, 团伙 ...) and blockers (避免, 押解, 警力 ...).
+3. **Binding.** Split the sentence into clauses on ``，；：`` and spaces. A mention is governed by:
+   a. the nearest metric verb to its left in its segment (from the previous mention or the clause
+      start) whose metric accepts the unit and the named object (抓获犯罪嫌疑人120多人); a blocker
+      met first stops the search (避免损失19万元); a metric noun (涉案金额) applies only when no
+      verb does;
+   b. else a post-verb to its right for person counts (对15名嫌疑人采取刑事强制措施, 将郑某等4人抓获);
+   c. else, for a verb-less enumeration item (手机30部, 其中主脑3名), the verb of the item before it.
+   Two objects of different kinds counted together (电话卡、银行卡700余张) give no fact.
+4. **Percentages.** A percentage after a change word (下降, 上升) is ``case_change_pct`` when its
+   subject names cases (发案, 警情, 立案) and nothing else (破案, 抓获, 损失 ...); ``分别`` lists are
+   aligned item by item.
+5. **Indefinite 一.** 打掉一诈骗团伙 counts one group.
+6. **Scope** from period and operation cue words (see ``_Scope``).
+"""
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
 from .model import Fact, NormText, Sentence
+from .numerals import parse_numeral
+
+RULES_PATH = Path(__file__).with_name("resources") / "metrics.json"
+
+# Characters that end a clause. A comma between digits (1,234) is not one.
+_CLAUSE_BREAK = re.compile(r"""
+      (?<!\d)[,，](?!\d{3})      # comma, unless a thousands separator
+    | (?<=\d)[,，](?!\d{3}(?!\d))
+    | [;；:：。！？!?]            # semicolon, colon, sentence ends inside a "sentence"
+    | [ \t\u3000]+               # spaces separate title parts: 马坡派出所追踪溯源 27名嫌疑人...
+    | \n+
+""", re.VERBOSE)
+
+# Separators inside a clause that end a number-first object phrase (30张银行卡、20部手机).
+_ITEM_SEP = set("、和及与并,，;；")
+
+# Punctuation ignored when testing whether an enumeration item is bare.
+_STRIP = str.maketrans("", "", "“”\"'‘’「」『』《》()（）、,，·- \u3000")
+
+_QUOTED = re.compile(r"[“\"「『][^”\"」』]{0,12}[”\"」』]")
+
+_NUMERAL = r"""
+    (?: \d+(?:,\d{3})*(?:\.\d+)?            # Arabic digits: 2701.6, 12,345
+      | [零〇一二三四五六七八九十百千两] )   # or a Chinese digit (not 万/亿: 万名干部 is no figure)
+    (?: \d+(?:\.\d+)?                       # then more digits: 7亿4707万
+      | [零〇一二三四五六七八九十百千万亿两]   # multipliers and Chinese digits: 三十九万, 1.2亿
+      | [余多] )*                           # approximation inside: 2600余万, 1.8万余, 40多
+"""
+
+# Lookaheads that keep a unit character from being the start of another word.
+_UNIT_GUARD = {
+    "部": "(?!分|门|署|队|长|委|级|位|属)",
+    "起": "(?!诉|来|码|草|步|点|源|因|到|了)",
+    "名": "(?!单|义|称|字|额|片|下|誉)",
+    "人": "(?!民|次|员|口|数|群|们|士|物|才|格)",
+    "个": "(?!月|体|别|性|案)",
+    "条": "(?!件|例|款|线|理|约)",
+    "张": "(?!贴)",
+    "台": "(?!湾|州|风|上|下|账)",
+    "件": "(?!事|套)",
+    "次": "(?!数|日|要|序)",
+    "家": "(?!属|人|庭|里|中|长|乡)",
+    "处": "(?!理|置|罚|于|长|分)",
+    "户": "(?!籍|口|外|主)",
+    "元": "(?!旦|素|宵|首|老)",
+}
+
+
+@dataclass(frozen=True)
+class _Role:
+    kind: str   # verb | post | noun | obj | block | money_block
+    arg: str    # metric (verb, post, noun) or object class (obj)
+
+
+@dataclass
+class _Token:
+    start: int
+    end: int
+    word: str
+    roles: tuple[_Role, ...]
+
+    def has(self, kind: str) -> bool:
+        return any(r.kind == kind for r in self.roles)
+
+    def args(self, kind: str) -> list[str]:
+        return [r.arg for r in self.roles if r.kind == kind]
+
+
+@dataclass
+class _Mention:
+    start: int                   # sentence-relative span of the figure (qualifiers included)
+    end: int
+    value: float
+    qualifier: str
+    unit: str                    # the unit as written
+    uclass: str                  # unit class (person, case, money, percent ...)
+    currency: str | None = None  # explicit currency of a money figure
+
+
+@dataclass
+class _Found:
+    metric: str
+    start: int                   # sentence-relative span of the figure clause
+    end: int
+
+
+class Rules:
+    """The compiled rule tables."""
+
+    def __init__(self, data: dict):
+        self.data = data
+        self.metrics: dict[str, dict] = data["metrics"]
+        self.units: dict[str, str] = dict(data["units"])
+        self.money_units: dict[str, str | None] = data["money_units"]
+        self.money_prefixes: dict[str, str] = data["money_prefixes"]
+        self.q_prefix: dict[str, str] = data["qualifier_prefix"]
+        self.q_suffix: dict[str, str] = {k: v for k, v in data["qualifier_suffix"].items()
+                                         if k not in ("余", "多")}
+        self.vague_before: list[str] = sorted(data["vague_before"], key=len, reverse=True)
+        self.modifiers: list[str] = sorted(data["modifiers"], key=len, reverse=True)
+        self.coordinators: set[str] = set(data["coordinators"])
+        self.region_currency: list[dict] = data["region_currency"]
+        self.percent: dict = data["percent"]
+        self.mention_re = self._mention_re()
+        self.lexicon = self._lexicon()
+        self.lex_re = re.compile("|".join(re.escape(w) for w in
+                                          sorted(self.lexicon, key=len, reverse=True)))
+        self.objects_by_word = {w: c for c, ws in data["objects"].items() for w in ws}
+        self.indefinite_re = re.compile(r"""
+            了?一                               # 打掉(了)一 ...
+            (?![个家处起宗件名部张条批些系列大举网体线直定致切步并同起次再])  # not 一个 (a mention) nor 一批/一举 ...
+        """, re.VERBOSE)
+        pc = self.percent
+        self.change_re = re.compile(
+            "(?P<word>" + "|".join(re.escape(w) for w in sorted(pc["down"] + pc["up"], key=len,
+                                                                reverse=True)) + ")了?$")
+        sc = data["scope"]
+        self.cum_re = re.compile("|".join([re.escape(w) for w in
+                                           sorted(sc["cumulative_strong"], key=len, reverse=True)]
+                                          + sc["cumulative_patterns"]))
+        self.op_re = re.compile("|".join([re.escape(w) for w in
+                                          sorted(sc["operation"], key=len, reverse=True)]
+                                         + sc["operation_patterns"]))
+
+    def _mention_re(self) -> re.Pattern:
+        def alts(words) -> str:
+            return "|".join(re.escape(w) + _UNIT_GUARD.get(w, "")
+                            for w in sorted(words, key=len, reverse=True))
+        units = list(self.units) + list(self.money_units)
+        return re.compile(rf"""
+            (?<![\dA-Za-z._\-/:#＃@])              # not the tail of a code, phone number or file name
+            (?P<pre>{alts(self.q_prefix)})?         # qualifier before: 逾 约 近 超过
+            (?P<cur>{alts(self.money_prefixes)})?   # currency before: 人民币 新台币 HK$
+            (?P<num>{_NUMERAL})
+            (?P<unit>{alts(units)})                 # unit, longest first (人次 before 人)
+            (?P<post>{alts(self.q_suffix)})?        # qualifier after: 以上 左右
+          | 百分之(?P<pnum>{_NUMERAL})               # 百分之三十
+        """, re.VERBOSE)
+
+    def _lexicon(self) -> dict[str, tuple[_Role, ...]]:
+        lex: dict[str, list[_Role]] = {}
+
+        def add(word: str, role: _Role) -> None:
+            roles = lex.setdefault(word, [])
+            if role not in roles:
+                roles.append(role)
+
+        for m, spec in self.metrics.items():
+            for w in spec.get("verbs", []):
+                add(w, _Role("verb", m))
+            for w in spec.get("post_verbs", []):
+                add(w, _Role("post", m))
+            for w in spec.get("nouns", []):
+                add(w, _Role("noun", m))
+        for cls, words in self.data["objects"].items():
+            for w in words:
+                add(w, _Role("obj", cls))
+        for w in self.data["blockers"]:
+            add(w, _Role("block", ""))
+        for w in self.data["money_blockers"]:
+            add(w, _Role("money_block", ""))
+        return {w: tuple(r) for w, r in lex.items()}
+
+
+@lru_cache(maxsize=1)
+def load_rules() -> Rules:
+    return Rules(json.loads(RULES_PATH.read_text(encoding="utf-8")))
+
+
+# ---------------------------------------------------------------------------------------------
+# Mentions and tokens
+
+
+def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
+    """Numerals with a unit in ``s`` (sentence-relative spans).
+
+    >>> [(m.value, m.unit, m.qualifier) for m in find_mentions("冻结资金2701.6万元,抓获120多人")]
+    [(27016000, '元', 'exact'), (120, '人', 'more_than')]
+    >>> [m.value for m in find_mentions("数亿元 第三批 电话0931-8159799")]
+    []
+    """
+    rules = rules or load_rules()
+    out: list[_Mention] = []
+    for m in rules.mention_re.finditer(s):
+        if m.group("pnum") is not None:
+            num_text, unit, uclass = m.group("pnum"), "%", "percent"
+        else:
+            num_text, unit = m.group("num"), m.group("unit")
+            uclass = "money" if unit in rules.money_units else rules.units.get(unit, "other")
+        before = s[:m.start()]
+        if any(before.endswith(v) for v in rules.vague_before):
+            continue
+        n = parse_numeral(num_text)
+        if n is None:
+            continue
+        pre, post = m.group("pre"), m.group("post")
+        if pre:
+            qualifier = rules.q_prefix[pre]
+        elif n.more_than:
+            qualifier = "more_than"
+        elif post:
+            qualifier = rules.q_suffix[post]
+        else:
+            qualifier = "exact"
+        currency = None
+        if uclass == "money":
+            currency = rules.money_units.get(unit) or (rules.money_prefixes.get(m.group("cur"))
+                                                       if m.group("cur") else None)
+        out.append(_Mention(m.start(), m.end(), n.value, qualifier, unit, uclass, currency))
+    return out
+
+
+def _tokens(s: str, mentions: list[_Mention], rules: Rules) -> list[_Token]:
+    spans = [(m.start, m.end) for m in mentions]
+    toks = []
+    for t in rules.lex_re.finditer(s):
+        if any(a <= t.start() < b for a, b in spans):
+            continue  # a unit such as 人 inside a mention is not a word of the sentence
+        toks.append(_Token(t.start(), t.end(), t.group(), rules.lexicon[t.group()]))
+    return toks
+
+
+def _clauses(s: str) -> list[tuple[int, int]]:
+    out, last = [], 0
+    for m in _CLAUSE_BREAK.finditer(s):
+        if m.start() > last:
+            out.append((last, m.start()))
+        last = m.end()
+    if last < len(s):
+        out.append((last, len(s)))
+    return out or [(0, len(s))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Binding a mention to its metric
+
+
+@dataclass
+class _Sentence:
+    """Working state for one sentence."""
+
+    s: str
+    rules: Rules
+    mentions: list[_Mention]
+    tokens: list[_Token]
+    clauses: list[tuple[int, int]]
+    found: list[tuple[_Mention, _Found]] = field(default_factory=list)
+
+    def clause_of(self, pos: int) -> tuple[int, int]:
+        for a, b in self.clauses:
+            if a <= pos < b:
+                return a, b
+        return pos, pos
+
+    def toks(self, a: int, b: int) -> list[_Token]:
+        return [t for t in self.tokens if a <= t.start and t.end <= b]
+
+
+def _candidates(m: _Mention, rules: Rules) -> list[str]:
+    return [k for k, spec in rules.metrics.items() if m.uclass in spec["units"]]
+
+
+_FAMILY = {"bank_card", "sim_card", "phone", "combined"}
+
+
+def _object_ok(metric: str, objs: set[str], rules: Rules) -> bool | None:
+    """True if the named objects fit the metric; False if not; None if they are a combined count."""
+    spec = rules.metrics[metric]
+    allowed = set(spec["objects"])
+    if allowed & _FAMILY:
+        fam = objs & _FAMILY
+        if "combined" in fam or len(fam) > 1:
+            return None
+    if spec.get("need_object"):
+        return bool(objs & allowed)
+    return True
+
+
+def _verb_metrics(tok: _Token, m: _Mention, objs: set[str], rules: Rules,
+                  kind: str = "verb") -> list[str] | None:
+    cands = _candidates(m, rules)
+    out = []
+    for metric in tok.args(kind):
+        if metric in cands:
+            ok = _object_ok(metric, objs, rules)
+            if ok is None:
+                return None
+            if ok:
+                out.append(metric)
+    return out
+
+
+def _scan_left(st: _Sentence, m: _Mention, seg: list[_Token],
+               right_objs: set[str]) -> tuple[list[str], int, bool, bool]:
+    """Nearest governing word to the left: (metrics, figure start, blocked, saw a verb)."""
+    rules = st.rules
+    objs = set(right_objs)
+    noun: tuple[str, int] | None = None
+    saw_verb = False
+    money = m.uclass == "money"
+    for i in range(len(seg) - 1, -1, -1):
+        tok = seg[i]
+        if money and tok.has("money_block"):
+            return [], tok.start, True, True
+        if tok.has("verb"):
+            saw_verb = True
+            got = _verb_metrics(tok, m, objs, rules)
+            if got is None:
+                return [], tok.start, True, True
+            if got:
+                metrics, start = got[:1], tok.start
+                spec = rules.metrics[got[0]]
+                if spec.get("coordinate") and i > 0:
+                    prev = seg[i - 1]
+                    gap = st.s[prev.end:tok.start]
+                    if gap in rules.coordinators or gap == "":
+                        more = _verb_metrics(prev, m, objs, rules) or []
+                        more = [x for x in more if x not in metrics
+                                and rules.metrics[x].get("coordinate")]
+                        if more:
+                            metrics = more[:1] + metrics
+                            start = prev.start
+                return metrics, start, False, True
+        if tok.has("block"):
+            return [], tok.start, True, saw_verb
+        if noun is None:
+            nm = [x for x in tok.args("noun") if x in _candidates(m, rules)]
+            if nm:
+                noun = (nm[0], tok.start)
+        objs.update(tok.args("obj"))
+    if noun is not None:
+        return [noun[0]], noun[1], False, saw_verb
+    return [], m.start, False, saw_verb
+
+
+def _right_objects(st: _Sentence, m: _Mention, limit: int) -> set[str]:
+    """Objects named right after the unit (30张银行卡), before any item separator."""
+    objs: set[str] = set()
+    for t in st.toks(m.end, limit):
+        gap = st.s[m.end:t.start]
+        if any(c in _ITEM_SEP for c in gap) or len(gap) > 12:
+            break
+        objs.update(t.args("obj"))
+    return objs
+
+
+def _scan_right(st: _Sentence, m: _Mention, limit: int) -> tuple[list[str], int]:
+    """A post-verb after a person count: 对15名嫌疑人采取强制措施, 将郑某等4人抓获."""
+    rules = st.rules
+    for t in st.toks(m.end, limit):
+        if t.start - m.end > 30:
+            break
+        if t.has("post"):
+            got = [x for x in t.args("post") if x in _candidates(m, rules)]
+            if got:
+                return got[:1], t.end
+        if t.has("block") or (t.has("verb") and not t.has("post")
+                              and not t.has("obj")):
+            break
+    return [], m.end
+
+
+def _bare(text: str, rules: Rules) -> bool:
+    """True if an enumeration item is only modifiers and an object (作案用手机, 其中主脑, 、银行卡)."""
+    t = _QUOTED.sub("", text).translate(_STRIP)
+    changed = True
+    while t and changed:
+        changed = False
+        for w in rules.modifiers:
+            if t.startswith(w):
+                t = t[len(w):]
+                changed = True
+                break
+    return t == "" or t in rules.objects_by_word
+
+
+def _bind(st: _Sentence) -> None:
+    rules = st.rules
+    ms = st.mentions
+    for idx, m in enumerate(ms):
+        if m.uclass in ("percent", "other"):
+            continue
+        if not _candidates(m, rules):
+            continue
+        ca, cb = st.clause_of(m.start)
+        prev_end = max([p.end for p in ms[:idx] if p.end <= m.start and p.end > ca] + [ca])
+        nxt = [n.start for n in ms[idx + 1:] if n.start < cb]
+        limit = nxt[0] if nxt else cb
+        seg = st.toks(prev_end, m.start)
+        right_objs = _right_objects(st, m, limit)
+        metrics, start, blocked, saw_verb = _scan_left(st, m, seg, right_objs)
+        end = m.end
+        if not metrics and not blocked and not saw_verb:
+            # Verb-less enumeration item: inherit the verb of the item before it.
+            seg_text = st.s[prev_end:m.start]
+            if _bare(seg_text, rules) and (seg or right_objs or seg_text.strip(" 、,，") == ""):
+                before = [t for t in st.tokens if t.end <= prev_end
+                          and (t.has("verb") or t.has("block") or t.has("money_block"))]
+                if before:
+                    got, _, _, _ = _scan_left(st, m, [before[-1]] + seg, right_objs)
+                    if got:
+                        metrics, start = got, prev_end
+        if m.uclass == "person" and not blocked:
+            post, pend = _scan_right(st, m, cb)
+            post = [x for x in post if x not in metrics]
+            if post:
+                if not metrics:
+                    start = prev_end  # 对15名嫌疑人采取强制措施: the clause from its start
+                metrics = metrics + post
+                end = max(end, pend)
+        if right_objs and end == m.end:
+            # number-first object: 捣毁25个窝点, 扣押一百多张银行卡
+            objs_end = [t.end for t in st.toks(m.end, limit)
+                        if t.has("obj") and not any(c in _ITEM_SEP for c in st.s[m.end:t.start])]
+            if objs_end:
+                end = max(objs_end[0], end)
+        for metric in metrics:
+            st.found.append((m, _Found(metric, min(start, m.start), end)))
+
+
+def _indefinite(st: _Sentence) -> None:
+    """打掉一诈骗团伙 -> gangs_dismantled 1 (an indefinite 一 after the verb counts one)."""
+    rules = st.rules
+    for t in st.tokens:
+        for metric in t.args("verb"):
+            spec = rules.metrics[metric]
+            if not spec.get("indefinite_one"):
+                continue
+            mm = rules.indefinite_re.match(st.s, t.end)
+            if not mm:
+                continue
+            _, cb = st.clause_of(t.start)
+            allowed = set(spec["objects"])
+            objs = [o for o in st.toks(mm.end(), cb) if set(o.args("obj")) & allowed]
+            if not objs or any(st.s[mm.end():objs[0].start].count(c) for c in "、,，"):
+                continue
+            if metric == "cases_solved" and not (set(objs[0].args("obj")) & {"case"}):
+                continue
+            one = _Mention(mm.end() - 1, mm.end(), 1, "exact", "", "indefinite")
+            st.found.append((one, _Found(metric, t.start, objs[0].end)))
+            break
+
+
+# ---------------------------------------------------------------------------------------------
+# Percentages: case_change_pct
+
+
+def _subject_kind(text: str, rules: Rules) -> bool | None:
+    """True if a change subject names cases, False if another quantity, None if it names nothing."""
+    pc = rules.percent
+    if any(w in text for w in pc["other_subjects"]):
+        return False
+    if any(w in text for w in pc["case_subjects"]):
+        return True
+    return None
+
+
+def _strip_subject(text: str, rules: Rules) -> str:
+    t = text
+    for w in sorted(rules.percent["strip"], key=len, reverse=True):
+        t = t.replace(w, "")
+    return t.strip(" 、,，")
+
+
+def _percent(st: _Sentence) -> None:
+    rules = st.rules
+    pms = [m for m in st.mentions if m.uclass == "percent"]
+    groups: list[list[_Mention]] = []
+    for m in pms:
+        if groups and st.s[groups[-1][-1].end:m.start] in ("、", "和", "及", "与", ",", "，"):
+            if st.s[groups[-1][-1].end:m.start] in (",", "，") and not _is_list_head(st, groups[-1]):
+                groups.append([m])
+            else:
+                groups[-1].append(m)
+        else:
+            groups.append([m])
+    for g in groups:
+        head = g[0]
+        ca, _ = st.clause_of(head.start)
+        ch = rules.change_re.search(st.s[ca:head.start])
+        if not ch:
+            continue
+        word = ch.group("word")
+        sign = -1 if word in rules.percent["down"] else 1
+        subj_end = ca + ch.start()
+        subject = st.s[ca:subj_end]
+        core = _strip_subject(subject, rules)
+        if not core:
+            # 同比上升19.9% after 抓获犯罪嫌疑人674人: the subject is the clause before.
+            prev = [c for c in st.clauses if c[1] <= ca]
+            sub_a = prev[-1][0] if prev else ca
+            subject = st.s[sub_a:subj_end]
+            core = _strip_subject(st.s[sub_a:ca], rules) or core
+            ca_fig = sub_a
+        else:
+            ca_fig = ca
+        parts = [p for p in re.split(r"[、和及]", core) if p]
+        if len(g) > 1 and len(parts) == len(g):
+            kinds = [_subject_kind(p, rules) for p in parts]
+        else:
+            k = _subject_kind(core, rules)
+            kinds = [k] * len(g)
+        for m, k in zip(g, kinds):
+            if k:
+                st.found.append((_Mention(m.start, m.end, sign * m.value, m.qualifier, "%", "percent"),
+                                 _Found("case_change_pct", ca_fig, m.end)))
+
+
+def _is_list_head(st: _Sentence, g: list[_Mention]) -> bool:
+    return "分别" in st.s[max(0, g[0].start - 12):g[0].start]
+
+
+# ---------------------------------------------------------------------------------------------
+# Scope
+
+
+@dataclass
+class _Scope:
+    """Scope cues. Within a sentence the cue nearest before the figure wins (累计/以来/今年 ->
+    cumulative; 专案/当场/X某等/N月N日 -> operation); a sentence without a cue takes the cue of the
+    sentence before it in the same paragraph; else the article default: cumulative if the article
+    speaks of a reporting period anywhere, operation otherwise."""
+
+    rules: Rules
+    periodic: bool
+    last: str | None = None      # explicit scope of the previous sentence of the paragraph
+
+    def explicit(self, text: str) -> str | None:
+        best, pos = None, -1
+        for m in self.rules.cum_re.finditer(text):
+            if m.start() >= pos:
+                best, pos = "cumulative", m.start()
+        for m in self.rules.op_re.finditer(text):
+            if m.start() > pos:
+                best, pos = "operation", m.start()
+        return best
+
+    def of(self, sent_text: str, clause_end: int) -> tuple[str, int]:
+        """(scope, strength): 2 explicit in the sentence, 1 from the paragraph, 0 default."""
+        e = self.explicit(sent_text[:clause_end])
+        if e:
+            return e, 2
+        if self.last:
+            return self.last, 1
+        return ("cumulative" if self.periodic else "operation"), 0
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def doc_currency(text: str, rules: Rules | None = None) -> str:
+    """Currency of a plain 元 in this article (TWD in Taiwan reports ...).
+
+    >>> doc_currency("桃园市警察局今日举办记者会,165反诈骗专线")
+    'TWD'
+    >>> doc_currency("兰州市公安局")
+    'CNY'
+    """
+    rules = rules or load_rules()
+    for rc in rules.region_currency:
+        if any(c in text for c in rc["cues"]):
+            return rc["currency"]
+    return "CNY"
 
 
 def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
-    return []
+    """Every reported figure of the article, in text order (repeats are merged later by dedup)."""
+    rules = load_rules()
+    text = norm.text
+    currency = doc_currency(text, rules)
+    scope = _Scope(rules, periodic=bool(rules.cum_re.search(text)))
+    facts: list[tuple[Fact, int]] = []
+    prev_end = 0
+    for sent in sentences:
+        a, b = sent.start, sent.end
+        s = text[a:b]
+        if "\n" in text[prev_end:a]:
+            scope.last = None  # a new paragraph
+        prev_end = b
+        if not s.strip():
+            continue
+        mentions = find_mentions(s, rules)
+        tokens = _tokens(s, mentions, rules)
+        st = _Sentence(s, rules, mentions, tokens, _clauses(s))
+        if mentions:
+            _bind(st)
+            _percent(st)
+        _indefinite(st)
+        sent_explicit = scope.explicit(s)
+        for m, f in sorted(st.found, key=lambda x: (x[1].start, x[0].start)):
+            _, cb = st.clause_of(m.start)
+            sc, strength = scope.of(s, max(cb, m.end))
+            spec = rules.metrics.get(f.metric, {})
+            unit = "%" if f.metric == "case_change_pct" else spec.get("unit", m.unit)
+            if f.metric == "victims_dissuaded":
+                unit = {"case": "起", "person": "人", "times": "次"}.get(m.uclass, "人次")
+            fact = Fact(metric=f.metric, value=float(m.value), unit=unit, qualifier=m.qualifier,
+                        scope=sc, currency=(m.currency or currency) if m.uclass == "money" else None,
+                        start=a + f.start, end=a + f.end, sent_start=a, sent_end=b,
+                        figure=s[f.start:f.end])
+            facts.append((fact, strength))
+        if sent_explicit:
+            scope.last = sent_explicit
+    _harmonise_scope(facts)
+    return [f for f, _ in facts]
+
+
+def _harmonise_scope(facts: list[tuple[Fact, int]]) -> None:
+    """The same figure stated twice (title and body) gets the scope of its most explicit mention."""
+    best: dict[tuple, tuple[int, str]] = {}
+    for f, strength in facts:
+        key = (f.metric, f.value, f.qualifier)
+        rank = (strength, f.scope == "cumulative")
+        if key not in best or rank > best[key][0]:
+            best[key] = (rank, f.scope)
+    for f, _ in facts:
+        f.scope = best[(f.metric, f.value, f.qualifier)][1]
