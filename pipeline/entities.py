@@ -212,7 +212,7 @@ def _constructed(g: Gazetteer, d: Division) -> str:
         return d.name + ("公安局" if d.name.endswith("市") else "公安厅")
     if d.level == "city":
         return d.name + "公安局"
-    if d.name.endswith("区") and d.city and d.city != d.province:
+    if d.name.endswith("区") and d.city:
         from .gazetteer import short_name
         return f"{d.city}公安局{short_name(d.name, 'county') or d.name}分局"
     return d.name + "公安局"
@@ -308,7 +308,7 @@ def _entities_for(g: Gazetteer, div: Division | None) -> dict:
     if div is None:
         return {}
     prov = g.province(div)
-    city = g.city(div) if div.level != "province" else None
+    city = g.city(div) if div.level == "county" else (div if div.level == "city" else None)
     code = div.code
     return {"province": prov.name,
             "city": city.name if city else None,
@@ -518,7 +518,8 @@ _PERIOD = re.compile(rf"""
     | (?P<first_n>(?P<yr7>今年|去年|(?:19|20)\d\d年)?前(?P<n7>{_N})个?月)
     | (?P<half>(?P<yr8>今年|去年|(?:19|20)\d\d年)?(?P<h8>上|下)半年)
     | (?P<quarter>(?P<yr9>今年|去年|(?:19|20)\d\d年)?(?P<q9>前三|一|二|三|四|第一|第二|第三|第四)季度)
-    | (?P<since_md>(?:自|从)?(?:(?P<y10>(?:19|20)\d\d)年|今年)?(?P<m10>\d{{1,2}})月(?:(?P<d10>\d{{1,2}})日)?(?:份)?(?:开展[^,。;]{{0,30}}?)?(?:以来|至今))
+    | (?P<since_md>(?P<from10>自|从)?(?:(?P<y10>(?:19|20)\d\d)年|今年)?(?P<m10>\d{{1,2}})月(?:(?P<d10>\d{{1,2}})日)?(?:份)?
+                   (?(from10)[^,。;!?]{{0,40}}?)(?:以来|至今))       # 自6月8日开展……行动以来
     | (?P<ytd>今年以来|今年来|年初以来|今年初以来|本年度以来|今年年初以来)
     | (?P<year_since>(?P<n11>一|1|两|2|三|3)年(?:多)?(?:以)?来|近(?P<n12>一|1|两|2|三|3)年(?:来|以来))
     | (?P<to_date>截至目前|截止目前|截至今日|截止到目前|截至发稿|目前为止)
@@ -649,7 +650,7 @@ def period_of(text: str, published: str | None, at: int | None = None) -> tuple[
     matches = [m for m in _PERIOD.finditer(text)]
     if not matches:
         return None, None
-    before = [m for m in matches if at is None or m.start() < at]
+    before = [m for m in matches if at is not None and m.start() < at]
     m = before[-1] if before else matches[0]
     a, b = _resolve_expr(m, pub)
     return _iso(a), _iso(b)

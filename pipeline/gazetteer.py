@@ -126,6 +126,8 @@ class Gazetteer:
     def city(self, d: Division) -> Division | None:
         if not d.city:
             return None
+        if d.city == d.province:      # district of a municipality: the municipality is also its city
+            return self.province(d)
         return next((x for x in self.by_full[d.city] if x.level == "city" and x.province == d.province), None)
 
     def find_mentions(self, text: str) -> list[Mention]:

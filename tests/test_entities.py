@@ -1,0 +1,141 @@
+"""Region, agency, campaign and period tagging (pipeline.entities), on sentences written for the tests."""
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+from pipeline import entities
+from pipeline.entities import canonical_campaign, find_campaigns, period_of, resolve_period, tag_entities
+from pipeline.model import Fact, Meta, Sentence
+from pipeline.normalise import normalise
+
+
+def tag(text: str, published: str | None = None):
+    norm = normalise(text)
+    title = norm.text.strip().splitlines()[0]
+    return tag_entities(norm, Meta(title=title, published=published))
+
+
+def test_doctests():
+    r = doctest.testmod(entities)
+    assert r.attempted > 0 and r.failed == 0
+
+
+REGION_CASES = [
+    # ambiguity: the same district name in different cities, fixed by the agency or the city named
+    ("fuzhou-gulou", "鼓楼警方破获一起电信诈骗案\n近日,福州市公安局鼓楼分局破获一起冒充客服诈骗案,抓获犯罪嫌疑人3名。",
+     ("福建省", "福州市", "鼓楼区", "350102", "福州市公安局鼓楼分局", "district")),
+    ("nanjing-gulou", "鼓楼警方破获一起电信诈骗案\n近日,鼓楼警方破获一起冒充客服诈骗案。据南京市反诈中心介绍,该案涉案金额20万元。",
+     ("江苏省", "南京市", "鼓楼区", "320106", "南京市公安局鼓楼分局", "district")),
+    ("beijing-chaoyang", "朝阳警方打掉一诈骗团伙\n北京朝阳警方通报,近日破获一起网络诈骗案,抓获5人。",
+     ("北京市", "北京市", "朝阳区", "110105", "北京市公安局朝阳分局", "district")),
+    ("changchun-chaoyang", "长春市朝阳区开展反诈宣传\n近日,长春市公安局朝阳分局民警走进社区开展宣传。",
+     ("吉林省", "长春市", "朝阳区", "220104", "长春市公安局朝阳分局", "district")),
+    # short names with a police word or their parent before them
+    ("short-with-parent", "陇南武都警方破获一起诈骗案\n近日,陇南武都警方破获一起冒充公检法诈骗案,抓获嫌疑人2名。",
+     ("甘肃省", "陇南市", "武都区", "621202", "陇南市公安局武都分局", "district")),
+    # national report: no region
+    ("national", "全国公安机关破获电诈案件\n记者从公安部获悉,今年以来,全国公安机关共破获电信网络诈骗案件39万起。北京、上海、广东等地公安机关参与。",
+     (None, None, None, None, "公安部", "national")),
+    # provincial report: province only, even with cities and a dateline city named
+    ("provincial", "浙江警方“断卡”行动成效显著\n记者从浙江省公安厅获悉,今年以来,全省公安机关深入推进“断卡”行动,杭州、宁波等地成效明显。",
+     ("浙江省", None, None, "330000", "浙江省公安厅", "provincial")),
+    ("dateline", "广东破获电诈案件2万起\n新华社广州5月6日电 记者从广东省公安厅获悉,今年以来,广东警方破获电诈案件2万起。",
+     ("广东省", None, None, "440000", "广东省公安厅", "provincial")),
+    # city report naming one of its branches in the body
+    ("city-with-branch", "宁波警方打击电诈成效显著\n记者从宁波市公安局获悉,今年以来,宁波警方破获电诈案件3000起。其中,海曙分局破获200起。",
+     ("浙江省", "宁波市", None, "330200", "宁波市公安局", "city")),
+    # police station under a county-level city
+    ("station", "贺村派出所成功劝阻一起诈骗\n近日,江山市公安局贺村派出所民警成功劝阻一起刷单诈骗。",
+     ("浙江省", "衢州市", "江山市", "330881", "江山市公安局贺村派出所", "station")),
+    # a county outlet that names itself only in its masthead
+    ("county-outlet", "我县召开反诈工作推进会\n今日龙游讯 4月2日,我县召开打击治理电信网络诈骗推进会,县公安局局长主持会议。",
+     ("浙江省", "衢州市", "龙游县", "330825", "龙游县公安局", "district")),
+    # Hong Kong, Macau, Taiwan (traditional script in)
+    ("hong-kong", "警方拘捕5名涉嫌電話騙案男子\n香港警方昨日拘捕5名涉嫌詐騙的男子,涉款逾300萬港元。警務處呼籲市民提高警覺。",
+     ("香港", None, None, "810000", "香港警务处", "provincial")),
+    ("macau", "司警偵破電話詐騙案\n司法警察局昨日偵破一宗電話詐騙案,本澳一名女子被騙5萬澳門元,三名香港男子被捕。",
+     ("澳门", None, None, "820000", "澳门司法警察局", "provincial")),
+    ("taiwan-city", "臺中市警察局宣導防詐\n臺中市警察局今日表示,今年1至7月共查獲詐騙集團50件,逮捕嫌犯300人。",
+     ("台湾", "台中市", None, "710000", "台中市政府警察局", "city")),
+    # common words that are also place names, streets named after cities
+    ("false-friends", "某地开展“长城”专项行动\n民警在新区、开发区、城区开展反诈宣传,东方红小区居民和平时一样参加。犯罪嫌疑人中山某某被抓获。",
+     (None, None, None, None, None, None)),
+    ("streets", "昆明警方破获诈骗案\n在北京路与南京路交叉口,昆明市公安局民警抓获2名嫌疑人。",
+     ("云南省", "昆明市", None, "530100", "昆明市公安局", "city")),
+]
+
+
+@pytest.mark.parametrize("case, text, expected", REGION_CASES, ids=[c[0] for c in REGION_CASES])
+def test_region_and_agency(case, text, expected):
+    e = tag(text)
+    assert (e.province, e.city, e.district, e.region_code, e.agency, e.agency_level) == expected
+
+
+@pytest.mark.parametrize("written, canonical", [
+    ("云剑-2022", "云剑2022"),
+    ("云剑2022", "云剑2022"),
+    ("2022云剑", "云剑2022"),
+    ("云剑行动", "云剑"),
+    ("断卡行动", "断卡"),
+    ("净网—2021", "净网2021"),
+    ("拔钉二号", "拔钉二号"),
+    ("夏季治安打击整治", "夏季治安打击整治百日行动"),
+    ("核心使命——2023", "核心使命2023"),           # not in the taxonomy: cleaned as written
+    ("两卡", None),
+])
+def test_canonical_campaign(written, canonical):
+    assert canonical_campaign(written) == canonical
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("深入开展“云剑-2022”“断卡”“断流”等专项行动", ["云剑2022", "断卡", "断流"]),
+    ("全面推进“云剑”行动,严打“两卡”犯罪", ["云剑"]),
+    ("深化断卡行动和净网2021专项行动", ["断卡", "净网2021"]),
+    ("组织开展「斷卡」行動", ["断卡"]),                                  # traditional, corner quotes
+    ("开展“长城”行动", ["长城"]),
+    ("游客在长城脚下参观", []),                                         # the wall, not the campaign
+    ("开展代号“雷霆”的集中收网行动", ["雷霆"]),
+    ("在“拔钉一号、拔钉二号”行动基础上开展“拔钉三号”行动", ["拔钉一号", "拔钉二号", "拔钉三号"]),
+    ("开展“蓝盾2023”专项行动", ["蓝盾2023"]),                            # an unknown name, quoted + 行动
+    ("以“无诈社区”创建为抓手,守护群众“钱袋子”", []),
+    ("积极投入“清源”“斩链”", ["清源", "斩链"]),                          # listed names count when quoted
+])
+def test_find_campaigns(text, expected):
+    assert find_campaigns(normalise(text).text) == expected
+
+
+@pytest.mark.parametrize("text, published, expected", [
+    ("今年以来,破获案件280余起", "2022-07-14", ("2022-01-01", "2022-07-14")),
+    ("今年以来,破获案件280余起", None, (None, None)),
+    ("截至目前,抓获嫌疑人120多人", "2022-07-14", (None, "2022-07-14")),
+    ("今年4月以来,先后破获6起案件", "2022-07-14", ("2022-04-01", "2022-07-14")),
+    ("1至6月份,辖区警情同比下降68%", "2022-07-14", ("2022-01-01", "2022-06-30")),
+    ("今年1月至10月,累计止付资金3.5亿元", "2021-12-01", ("2021-01-01", "2021-10-31")),
+    ("今年前10个月,止付资金3.5亿元", "2021-12-01", ("2021-01-01", "2021-10-31")),
+    ("6月10日至13日,抓获19名嫌疑人", "2022-07-14", ("2022-06-10", "2022-06-13")),
+    ("2月7日至2月18日,抓获23人", "2022-03-01", ("2022-02-07", "2022-02-18")),
+    ("上半年,全市破获电诈案件500起", "2022-07-20", ("2022-01-01", "2022-06-30")),
+    ("今年前三季度,破获案件9000起", "2022-10-20", ("2022-01-01", "2022-09-30")),
+    ("一年来,全省破获案件1万起", "2022-07-14", ("2021-07-14", "2022-07-14")),
+    ("2020年9月至2022年3月,该团伙诈骗多人", "2022-07-14", ("2020-09-01", "2022-03-31")),
+    ("2021年,全省公安机关破获电诈案件1.3万起", "2022-01-25", ("2021-01-01", "2021-12-31")),
+    ("去年,全国破获案件20万起", "2020-02-27", ("2019-01-01", "2019-12-31")),
+    ("自6月8日开展打击治理电信网络诈骗犯罪“百日行动”以来,共破获案件", "2023-10-25", ("2023-06-08", "2023-10-25")),
+    ("12月27日,居民报案称被骗2万元", "2022-03-20", ("2021-12-27", "2021-12-27")),   # later month: last year
+    ("5月份,4名嫌疑人被抓获", "2022-07-14", ("2022-05-01", "2022-05-31")),
+    ("近日,警方抓获3名嫌疑人", "2022-07-14", (None, None)),
+])
+def test_period_of(text, published, expected):
+    assert period_of(text, published) == expected
+
+
+def test_resolve_period_takes_the_expression_before_the_figure():
+    text = "今年以来,共破获案件200起,其中6月10日至13日抓获19人"
+    sent = Sentence(100, 100 + len(text), text)
+    meta = Meta(published="2022-07-14")
+    first = Fact("cases_solved", 200, "起", start=100 + text.index("200"))
+    second = Fact("suspects_arrested", 19, "人", start=100 + text.index("19人"))
+    assert resolve_period(first, sent, meta) == ("2022-01-01", "2022-07-14")
+    assert resolve_period(second, sent, meta) == ("2022-06-10", "2022-06-13")
