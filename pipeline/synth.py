@@ -97,6 +97,7 @@ def _fmt_mantissa(x: float, decimals: int) -> str:
     return s.rstrip("0").rstrip(".") if "." in s else s
 
 
+@lru_cache(maxsize=None)
 def _cn(v: int) -> str:
     return "两" if v == 2 else cn2an.an2cn(v)
 
@@ -383,3 +384,139 @@ def generate(n: int, out: str | Path, seed: int = 0) -> Path:
 
 def stable_seed(*parts) -> int:
     return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "big")
+
+
+# ---------------------------------------------------------------- tables only
+
+TABLE_CHUNK = 20000      # articles per partition of generate_tables
+
+
+@lru_cache(maxsize=1)
+def _codes() -> dict:
+    """(province, city, district) -> division code, from the gazetteer when it is there."""
+    try:
+        from .gazetteer import divisions
+    except ImportError:
+        return {}
+    out = {}
+    for d in divisions():
+        if d.level == "county":
+            out[(d.province, d.city, d.name)] = d.code
+        elif d.level == "city":
+            out[(d.province, d.name, None)] = d.code
+        else:
+            out[(d.province, None, None)] = d.code
+    return out
+
+
+def _level(agency: str) -> str:
+    if agency == "公安部":
+        return "national"
+    if agency.endswith("公安厅"):
+        return "provincial"
+    return "district" if agency.endswith("分局") or agency.count("公安局") and "县" in agency else "city"
+
+
+def table_rows(chunk: int, size: int, seed: int, count: int | None = None
+               ) -> tuple[list[dict], list[dict]]:
+    """Article and fact rows of ``count`` (default ``size``) articles from number ``chunk*size``
+    on (deterministic for ``seed`` and ``chunk`` alone, so chunks can be made in any order or
+    process)."""
+    from .build import _fact_id, article_id
+
+    rng = random.Random(stable_seed(seed, chunk))
+    t = templates()
+    arts, facts = [], []
+    i = chunk * size
+    end = i + (size if count is None else count)
+    while i < end:
+        story = make_story(rng)
+        copies = rng.randint(2, 3) if rng.random() < REPRINT_SHARE else 1
+        first_aid, first_fids = None, {}
+        for c in range(copies):
+            if i >= end:
+                break
+            i += 1
+            site = rng.choice(t["sites"])
+            source = f"synthetic/{(i - 1) // FOLDER_SIZE:04d}/s{i:07d}.txt"
+            aid = article_id(source)
+            text = "\n".join([f"{t['marker']}{story.title}", *story.paragraphs])
+            reg = story.region or {}
+            key = (reg.get("province"), reg.get("city"), reg.get("district"))
+            region = {"province": key[0], "city": key[1], "district": key[2],
+                      "region_code": _codes().get(key), "agency": story.agency,
+                      "agency_level": _level(story.agency), "campaigns": story.campaigns}
+            meta = {"title": f"{t['marker']}{story.title}", "published": story.published,
+                    "outlet": f"{t['marker']}{site['name']}", "script": "simplified"}
+            arts.append({"article_id": aid, "source": source, "fmt": "txt", "status": "ok",
+                         "reason": None, "encoding": "utf-8", "size_bytes": len(text.encode()),
+                         "content_hash": hashlib.sha256(text.encode()).hexdigest(),
+                         "url": f"https://synthetic.invalid/{site['name']}/{i:07d}.html",
+                         "n_facts": len(story.facts), "duplicate_of": first_aid, "text": text,
+                         **meta, **region})
+            pub = date.fromisoformat(story.published)
+            for f in story.facts:
+                fs = text.find(f["evidence"])
+                ss = text.rfind("\n", 0, fs) + 1
+                se = min((j for j in (text.find("。", fs), text.find("\n", fs)) if j >= 0),
+                         default=len(text))
+                se = se + 1 if se < len(text) and text[se] == "。" else se
+                fid = _fact_id(aid, f["metric"], float(f["value"]), fs)
+                money = f["unit"] == "元"
+                cum = f["scope"] == "cumulative"
+                facts.append({
+                    "fact_id": fid, "article_id": aid, "source": source, "metric": f["metric"],
+                    "value": float(f["value"]), "unit": f["unit"],
+                    "currency": "CNY" if money else None, "qualifier": f["qualifier"],
+                    "scope": f["scope"], **region, "published": story.published,
+                    "period_start": date(pub.year, 1, 1).isoformat() if cum else None,
+                    "period_end": story.published if cum else None, **meta,
+                    "evidence": text[ss:se], "evidence_start": ss, "evidence_end": se,
+                    "figure_text": f["evidence"], "figure_start": fs,
+                    "figure_end": fs + len(f["evidence"]), "evidence_simplified": text[ss:se],
+                    "mentions": 1, "duplicate_of": first_fids.get(f["metric"], {}).get(f["value"]),
+                    "flags": []})
+                if c == 0:
+                    first_fids.setdefault(f["metric"], {})[f["value"]] = fid
+            first_aid = first_aid or aid
+    return arts, facts
+
+
+def _write_chunk(args) -> int:
+    chunk, size, count, seed, folder = args
+    import pyarrow.parquet as pq
+
+    from .build import _rows_to_table
+    from .tables import ARTICLES_SCHEMA, FACTS_SCHEMA
+
+    arts, facts = table_rows(chunk, size, seed, count)
+    name = f"part-{chunk:06d}.parquet"
+    for sub, rows, sch in (("articles", arts, ARTICLES_SCHEMA), ("facts", facts, FACTS_SCHEMA)):
+        pq.write_table(_rows_to_table(rows, sch), Path(folder) / f"{sub}.parquet" / name,
+                       compression="zstd", row_group_size=64 * 1024)
+    return len(facts)
+
+
+def generate_tables(n: int, out: str | Path, seed: int = 0, jobs: int = 1) -> int:
+    """Write the ``articles``/``facts`` tables of ``n`` synthetic articles straight into ``out``
+    (an atomic build, partitions of ``TABLE_CHUNK`` articles). Returns the number of facts."""
+    from .tables import publish_build
+
+    chunks = [(k, min(TABLE_CHUNK, n - k * TABLE_CHUNK), seed) for k in range(-(-n // TABLE_CHUNK))]
+    total = {}
+
+    def fill(tmp: Path) -> dict:
+        (tmp / "articles.parquet").mkdir()
+        (tmp / "facts.parquet").mkdir()
+        work = [(k, TABLE_CHUNK, count, seed, str(tmp)) for k, count, _ in chunks]
+        if jobs > 1:
+            import multiprocessing as mp
+            with mp.get_context("fork").Pool(jobs) as pool:
+                counts = pool.map(_write_chunk, work)
+        else:
+            counts = list(map(_write_chunk, work))
+        total["facts"] = sum(counts)
+        return {"articles": n, "facts": total["facts"], "synthetic": True, "seed": seed}
+
+    publish_build(out, fill)
+    return total["facts"]
