@@ -250,14 +250,16 @@ def _mark_blocks(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
 
 
 def _mark_head_before_nav(lines: list[str], kinds: list[str | None], limit: int) -> None:
-    """Short lines above a breadcrumb near the top are the site header (logo, hotline, ticker)."""
+    """Short lines above a breadcrumb near the top are the site header (logo, hotline, ticker),
+    unless they state a figure."""
     nonblank = [i for i, l in enumerate(lines) if l][:limit]
     navs = [i for i in nonblank if kinds[i] == "nav"]
     if not navs:
         return
     for i in range(navs[-1]):
-        if lines[i] and kinds[i] is None and len(lines[i]) <= 60 and not _SENT_END.search(lines[i]):
-            kinds[i] = "head"
+        if (lines[i] and kinds[i] is None and len(lines[i]) <= 60
+                and not _SENT_END.search(lines[i]) and not _FIGURE.search(lines[i])):
+            kinds[i] = "head"     # a line with a figure may be the headline: it stays
 
 
 def boilerplate_spans(text: str) -> list[tuple[int, int]]:

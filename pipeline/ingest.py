@@ -222,8 +222,8 @@ def _join_source_newline(m: re.Match) -> str:
     s, a, b = m.string, m.start(), m.end()
     left = s[a - 1] if a > 0 else ""
     right = s[b] if b < len(s) else ""
-    # a line break in HTML source between two Chinese characters is no space at all
-    return "" if _CJK_EDGE.match(left or " ") and _CJK_EDGE.match(right or " ") else " "
+    # a line break in HTML source next to a Chinese character is no space at all
+    return "" if _CJK_EDGE.match(left or " ") or _CJK_EDGE.match(right or " ") else " "
 
 
 def html_to_text(html: str) -> HtmlDoc:

@@ -1,0 +1,163 @@
+"""Boilerplate spans: what goes, what stays, and the span contract. Invented page texts."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from pipeline.boilerplate import boilerplate_spans, classify_lines
+
+BODY = "今年以来,某县公安局共破获电信网络诈骗案件45起,抓获犯罪嫌疑人37名,冻结涉案资金120万元。"
+BODY2 = "下一步,该局将持续加大打击力度,切实守护群众财产安全,全力压降发案。"
+
+
+def _kept(text: str) -> str:
+    out, pos = [], 0
+    for a, b in boilerplate_spans(text):
+        out.append(text[pos:a])
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _page(*lines: str) -> str:
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("line", [
+    "您当前的位置:首页 > 新闻中心 > 警方动态",
+    "当前位置: 首页 > 平安建设 >",
+    "某某法治网 主编信箱:editor@example.cn 新闻热线:0000-12345678",
+    "发布时间:2023-05-06 09:10:11 来源:某某日报 作者:张三",
+    "2021-03-02 08:15 来源:某某新闻网",
+    "某某晚报 2020-11-12 10:43",
+    "2024年6月1日",
+    "《某某日报》(2024年6月1日) 03版",
+    "打印 放大 缩小",
+    "分享到: 微信 微博 QQ空间",
+    "发表评论 共有0条评论",
+    "用户名: 密码:",
+    "验证码: 匿名发表",
+    "责任编辑:李某",
+    "编辑:王某某",
+    "(责编:赵某、钱某)",
+    "本网记者 孙某",
+    "文/记者 周某",
+    "(吴某  郑某)",
+    "IMG_20230101_1234.jpg",
+    "a1b2c3d4e5f60718293a4b5c6d7e8f9.png",
+    "Copyright © 2010-2023 某某网 All Rights Reserved",
+    "某公网安备 12345678901234号",
+    "凡本站注明来源的稿件,版权均属本站所有,未经授权不得转载。",
+    "Police News Release",
+    "热门_推荐_某某在线看_免费观看",
+    "扫码阅读手机版",
+])
+def test_boilerplate_lines_go(line):
+    text = _page(line, "某县警方破获一批电诈案件", BODY, BODY2)
+    kept = _kept(text)
+    assert line not in kept
+    assert BODY in kept and BODY2 in kept and "某县警方破获一批电诈案件" in kept
+
+
+@pytest.mark.parametrize("block", [
+    ["相关新闻", "- 2023年05月01日某市警方破获3起诈骗案", "- 2023年04月20日某区抓获嫌疑人12名"],
+    ["推荐阅读", "某省公安厅部署夏季行动", "某市反诈中心劝阻群众200人次"],
+    ["栏目热门", "某县民警上门劝阻", "某市止付资金500万元"],
+    ["版权声明", "本网刊发的原创作品,版权归本网所有,转载须经授权。", "如需使用,请致电0000-1234567。"],
+])
+def test_related_and_legal_blocks_go_with_their_numbers(block):
+    text = _page("某县警方破获一批电诈案件", BODY, BODY2, *block)
+    kept = _kept(text)
+    assert kept.rstrip().endswith(BODY2)
+    for line in block:
+        assert line not in kept
+
+
+def test_dated_link_runs_go_without_a_header():
+    text = _page(BODY, BODY2, "2023-05-01某市警方破获3起诈骗案", "2023-04-20某区抓获嫌疑人12名")
+    assert _kept(text).rstrip() == _page(BODY, BODY2)
+
+
+def test_tail_links_go_but_truncated_last_sentence_stays():
+    text = _page(BODY, BODY2, "某地警方捣毁窝点5个", "分享", "- 评论")
+    assert _kept(text).rstrip() == _page(BODY, BODY2)
+    truncated = _page(BODY, "同时,该局累计劝阻潜在受害人1200人次,挽回损失")
+    assert _kept(truncated) == truncated
+
+
+def test_headline_with_figure_above_breadcrumb_stays():
+    text = _page("某市警方打掉团伙3个", "您当前的位置:首页 > 警方", BODY)
+    assert _kept(text) == _page("某市警方打掉团伙3个", BODY)
+
+
+def test_header_above_breadcrumb_goes():
+    text = _page("某某法治网", "网站头图", "今日要闻:某地召开会议", "您当前的位置:首页 > 警方",
+                 "某县警方破获一批电诈案件", BODY)
+    kept = _kept(text)
+    assert kept.splitlines() == ["某县警方破获一批电诈案件", BODY]
+
+
+@pytest.mark.parametrize("line, gone", [
+    (BODY + "xQ7某某法治网", "xQ7某某法治网"),
+    (BODY + "Ab3", "Ab3"),
+    ("某日报讯(记者 张某 通讯员 李某)" + BODY, "(记者 张某 通讯员 李某)"),
+    ("新华社某地5月6日电 (王某 陈某)" + BODY, " (王某 陈某)"),
+    ("(刘某某)" + BODY, "(刘某某)"),
+    (BODY + "(完)", "(完)"),
+    ("民警在社区开展反诈宣传。某县公安局供图", "某县公安局供图"),
+    ("民警在社区开展反诈宣传。图:警方提供", "图:警方提供"),
+    ("见图DSC_0001.jpg" + BODY, "DSC_0001.jpg"),
+])
+def test_inline_tokens_go(line, gone):
+    kept = _kept(_page(line, BODY2))
+    assert gone not in kept
+    assert kept == _page(line.replace(gone, "", 1), BODY2)
+
+
+@pytest.mark.parametrize("text", [
+    # statistics of the body, in shapes that resemble boilerplate
+    _page("某市警方打掉诈骗团伙3个抓获嫌疑人41名", BODY),
+    _page(BODY, "- 抓获犯罪嫌疑人12名,止付资金30万元;", BODY2),
+    _page(BODY, "(山东省某市公安局)"),
+    _page(BODY, "另外,警方还查获手机APP注册账号300个。"),
+    _page("2023年5月,某县警方破获诈骗案件8起,涉案金额90万元。", BODY2),
+    _page(BODY, "该团伙非法复制银行卡200张,依法追究法律责任。"),
+    _page(BODY, "小王(化名)被骗5万元。"),
+])
+def test_body_statistics_survive(text):
+    assert _kept(text) == text
+
+
+@pytest.mark.parametrize("text", [
+    _page("您当前的位置:首页 > 新闻", "某县警方破获一批电诈案件", "时间:2023-05-06 来源:某某网",
+          BODY, "责任编辑:李某", "相关新闻", "- 2023-05-01某地破获3起"),
+    _page(BODY + "xQ7某某法治网", "IMG_1.jpg", BODY2, "打印 放大 缩小"),
+])
+def test_idempotent(text):
+    kept = _kept(text)
+    assert boilerplate_spans(kept) == []
+
+
+def test_classify_lines_reports_kinds():
+    tags = classify_lines(_page("您当前的位置:首页 > 新闻", "发布时间:2023-05-06", BODY))
+    assert [t.kind for t in tags] == ["nav", "meta", None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("警方破获案件起名万元。,!?;:\n -_>()“”《》年月日0123456789"
+                                             "abcXYZ首页相关新闻责任编辑来源时间.jpg版权")),
+               max_size=300))
+def test_spans_contract(text):
+    spans = boilerplate_spans(text)
+    assert spans == sorted(spans)
+    for (a, b), nxt in zip(spans, spans[1:] + [(len(text) + 1, len(text) + 1)]):
+        assert 0 <= a < b <= len(text)
+        assert b < nxt[0]          # non-overlapping and merged
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=200))
+def test_spans_contract_any_text(text):
+    spans = boilerplate_spans(text)
+    assert all(0 <= a < b <= len(text) for a, b in spans)
+    assert all(b1 < a2 for (_, b1), (a2, _) in zip(spans, spans[1:]))
