@@ -25,6 +25,7 @@ from __future__ import annotations
 import calendar
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -53,9 +54,17 @@ _ORGAN = re.compile(r"""
       (?P<national>公安部)
     | (?P<formal>公安厅|公安分局|公安局|分局|司法警察局|治安警察局|刑事警察局|警察局|警务处|警政署|警察厅)
     | (?P<station>派出所)
-    | (?P<informal>警方|公安机关|公安(?!部|厅|局|分局|机关|干警|民警|工作|战线|队伍|大数据|系统|部门|院校|县)
+    | (?P<informal>警方|网警|反诈中心|公安机关|公安(?!部|厅|局|分局|机关|干警|民警|工作|战线|队伍|大数据|系统|部门|院校|县)
                    (?P<unit>刑侦大队|刑警大队|反诈中心|反诈大队|经侦大队|网安大队)?)
 """, re.VERBOSE)
+
+# Police organs of Hong Kong, Macau and Taiwan, named without their place.
+_SAR_ORGANS = {"警务处": "香港", "司法警察局": "澳门", "治安警察局": "澳门", "刑事警察局": "台湾", "警政署": "台湾"}
+
+# Bare organ words of a local outlet (我县, 县公安局, 市公安局): the level of the unnamed agency.
+_BARE_ORGAN = re.compile(r"(?:(?<![\u4e00-\u9fff])|(?<=[我本该全]))(?P<lvl>省|市|县|区)(?:公安厅|公安局|公安分局)")
+
+_LEVEL_OF = {"省": "province", "市": "city", "县": "county", "区": "county"}
 
 # Characters that end a police station's name when reading backwards from 派出所.
 _STATION_STOP = set("的和与及、,，。;；:：在到由该经据向是为对将了于从同并被让给把")
@@ -266,6 +275,12 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
             add(("station", name + "派出所"), "station", div, kw_start, written, True)
             continue
         chain = _chain(text, kw_start, by_end)
+        if not chain and km.group("formal") in _SAR_ORGANS:       # 警务处, 司法警察局, 警政署 ...
+            prov = _SAR_ORGANS[km.group("formal")]
+            div = g.province(g.by_full[prov][0])
+            written = ("" if prov == "台湾" else prov) + km.group("formal")
+            add(("provincial", div.code, div.name, written), "provincial", div, kw_start, written, True)
+            continue
         if not chain or (km.group("formal") == "公安局" and kw_end in by_start and branch_follows(kw_end)):
             continue
         div = _chain_division(g, chain)
@@ -354,21 +369,26 @@ def tag_entities(norm: NormText, meta: Meta) -> Entities:
         if best.key[0] == "unit":
             ents.agency_level = _level(div)
     if div is None:
-        div = _best_region(g, resolved, station=best is not None and best.level == "station")
+        bare = Counter(_LEVEL_OF[m.group("lvl")] for m in _BARE_ORGAN.finditer(text, 0, zones[3]))
+        if self_county:
+            bare["county"] += 1
+        level = bare.most_common(1)[0][0] if bare else None
+        station = best is not None and best.level == "station"
+        div = _best_region(g, resolved, "county" if station else level)
         if best is None and div is not None:
-            if div.level == "county" and self_county:
-                ents.agency, ents.agency_level = _constructed(g, div), "district"
-            elif div.province in ("香港", "澳门", "台湾"):
+            if div.province in ("香港", "澳门", "台湾"):
                 ents.agency, ents.agency_level = _constructed(g, g.province(div)), "provincial"
                 div = g.province(div) if div.province != "台湾" else div
+            elif level is not None and div.level == level:     # 县公安局 of a county outlet
+                ents.agency, ents.agency_level = _constructed(g, div), _level(div)
     for k, v in _entities_for(g, div).items():
         setattr(ents, k, v)
     return ents
 
 
-def _best_region(g: Gazetteer, resolved, station: bool) -> Division | None:
-    """Without an agency naming its region: the best-supported division, county level for a
-    police station or a county outlet, else province or city."""
+def _best_region(g: Gazetteer, resolved, level: str | None = None) -> Division | None:
+    """Without an agency naming its region: the best-supported division of the best province, at
+    ``level`` when given (a police station or a county outlet: county), else city or province."""
     if not resolved:
         return None
     prov: dict[str, float] = {}
@@ -378,18 +398,19 @@ def _best_region(g: Gazetteer, resolved, station: bool) -> Division | None:
     if prov[p] < 0.5:
         return None
     inside = [(d, w) for _, d, w in resolved if d.province == p]
+    if level == "province":
+        return g.province(inside[0][0])
     cities: dict[Division, float] = {}
+    counties: dict[Division, float] = {}
     for d, w in inside:
         c = g.city(d) if d.level == "county" else (d if d.level == "city" else None)
         if c is not None:
             cities[c] = cities.get(c, 0) + w
-    counties: dict[Division, float] = {}
-    for d, w in inside:
         if d.level == "county":
             counties[d] = counties.get(d, 0) + w
-    if counties:
+    if counties and level != "city":
         c = max(counties, key=counties.get)
-        if station or counties[c] >= 0.6 * max(cities.values(), default=0):
+        if level == "county" or counties[c] >= 0.6 * max(cities.values(), default=0):
             return c
     if cities:
         return max(cities, key=cities.get)

@@ -59,6 +59,15 @@ REGION_CASES = [
      ("澳门", None, None, "820000", "澳门司法警察局", "provincial")),
     ("taiwan-city", "臺中市警察局宣導防詐\n臺中市警察局今日表示,今年1至7月共查獲詐騙集團50件,逮捕嫌犯300人。",
      ("台湾", "台中市", None, "710000", "台中市政府警察局", "city")),
+    ("taiwan-national", "全臺打詐成果\n刑事警察局今天表示,今年上半年全臺共查獲詐騙集團500件。",
+     ("台湾", None, None, "710000", "刑事警察局", "provincial")),
+    ("hong-kong-no-place", "警務處呼籲市民提防電話騙案\n警務處今日表示,上月共接獲電話騙案報告120宗。",
+     ("香港", None, None, "810000", "香港警务处", "provincial")),
+    # local outlets writing 市公安局 / 省公安厅 without the place: the place comes from the masthead
+    ("city-outlet", "我市召开反诈新闻发布会\n晋城日报讯 昨日,市公安局召开新闻发布会,通报今年以来全市打击电诈工作成效。",
+     ("山西省", "晋城市", None, "140500", "晋城市公安局", "city")),
+    ("province-outlet", "全省公安机关破获电诈案件\n本报讯 省公安厅昨日通报,今年以来全省破获电诈案件1万起。江西日报记者 张三",
+     ("江西省", None, None, "360000", "江西省公安厅", "provincial")),
     # common words that are also place names, streets named after cities
     ("false-friends", "某地开展“长城”专项行动\n民警在新区、开发区、城区开展反诈宣传,东方红小区居民和平时一样参加。犯罪嫌疑人中山某某被抓获。",
      (None, None, None, None, None, None)),
