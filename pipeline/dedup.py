@@ -6,15 +6,55 @@ import pandas as pd
 from .model import Fact
 
 
+def _distinctive(value: float) -> bool:
+    """A value with two or more significant digits is unlikely to repeat by chance.
+
+    >>> _distinctive(27016000), _distinctive(130), _distinctive(100), _distinctive(1)
+    (True, True, False, False)
+    """
+    digits = f"{abs(value):.6g}".split("e")[0].replace(".", "").strip("0")
+    return len(digits) >= 2
+
+
+def _same_figure(a: Fact, b: Fact, head: int) -> bool:
+    """Two facts with equal metric, value and qualifier state the same figure when the value is
+    distinctive (2701.6万), when the clause is worded the same, or when one of them is in the
+    head (title or lead: the first sentence with a figure), which summarises the body. Round
+    values stated differently in two body sentences (银行卡一百余张 ... 扣押一百多张银行卡, one per
+    raid) stay two facts."""
+    if (a.metric, a.value, a.qualifier) != (b.metric, b.value, b.qualifier):
+        return False
+    return (_distinctive(a.value) or (a.figure and a.figure == b.figure)
+            or a.sent_start == head or b.sent_start == head)
+
+
 def dedup_facts(facts: list[Fact]) -> list[Fact]:
-    seen: dict[tuple, Fact] = {}
+    """One fact per figure per article: repeats (title, lead, body) are merged into the first
+    body mention, counting ``mentions``. The same number for two metrics stays two facts.
+
+    >>> f = lambda v, s, fig: Fact("suspects_arrested", v, "人", sent_start=s, figure=fig)
+    >>> [(x.value, x.mentions) for x in dedup_facts([f(130, 0, "a"), f(130, 50, "b"), f(24, 90, "c")])]
+    [(130, 2), (24, 1)]
+    >>> len(dedup_facts([f(100, 0, "x"), f(100, 50, "a"), f(100, 90, "b")]))
+    3
+    """
+    facts = sorted(facts, key=lambda f: (f.start, f.metric))
+    if not facts:
+        return []
+    head = min(f.sent_start for f in facts)
+    kept: list[Fact] = []
     for f in facts:
-        key = (f.metric, f.value, f.qualifier)
-        if key in seen:
-            seen[key].mentions += 1
-        else:
-            seen[key] = f
-    return list(seen.values())
+        twin = next((k for k in kept if _same_figure(k, f, head)), None)
+        if twin is None:
+            kept.append(f)
+            continue
+        twin.mentions += f.mentions
+        if twin.sent_start == head and f.sent_start != head:
+            # the body sentence is the better evidence than the title
+            i = kept.index(twin)
+            f.mentions, f.scope = twin.mentions, twin.scope
+            kept[i] = f
+    return kept
 
 
 def mark_reprints(articles: pd.DataFrame, facts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -140,7 +140,8 @@ class Rules:
         self.objects_by_word = {w: c for c, ws in data["objects"].items() for w in ws}
         self.indefinite_re = re.compile(r"""
             了?一                               # 打掉(了)一 ...
-            (?![个家处起宗件名部张条批些系列大举网体线直定致切步并同起次再])  # not 一个 (a mention) nor 一批/一举 ...
+            (?:个|家|处|起|宗)?                  # 打掉一个团伙, 破获一起诈骗案
+            (?![名部张条批些系列大举网体线直定致切步并同次再])  # not 一批/一举/一系列 ...
         """, re.VERBOSE)
         pc = self.percent
         self.change_re = re.compile(
@@ -396,7 +397,7 @@ def _bare(text: str, rules: Rules) -> bool:
     """True if an enumeration item is only modifiers and an object (作案用手机, 其中主脑, 、银行卡)."""
     t = _QUOTED.sub("", text).translate(_STRIP)
     changed = True
-    while t and changed:
+    while t and changed and t not in rules.objects_by_word:
         changed = False
         for w in rules.modifiers:
             if t.startswith(w):
@@ -464,8 +465,10 @@ def _indefinite(st: _Sentence) -> None:
             _, cb = st.clause_of(t.start)
             allowed = set(spec["objects"])
             objs = [o for o in st.toks(mm.end(), cb) if set(o.args("obj")) & allowed]
-            if not objs or any(st.s[mm.end():objs[0].start].count(c) for c in "、,，"):
+            if not objs or any(st.s[mm.end():objs[0].start].count(c) for c in ",，"):
                 continue
+            if any(f.metric == metric and f.start <= mm.start() < f.end for _, f in st.found):
+                continue  # 捣毁一个窝点 already read as a mention
             if metric == "cases_solved" and not (set(objs[0].args("obj")) & {"case"}):
                 continue
             one = _Mention(mm.end() - 1, mm.end(), 1, "exact", "", "indefinite")
