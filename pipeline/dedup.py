@@ -35,7 +35,7 @@ def dedup_facts(facts: list[Fact]) -> list[Fact]:
     >>> f = lambda v, s, fig: Fact("suspects_arrested", v, "人", sent_start=s, figure=fig)
     >>> [(x.value, x.mentions) for x in dedup_facts([f(130, 0, "a"), f(130, 50, "b"), f(24, 90, "c")])]
     [(130, 2), (24, 1)]
-    >>> len(dedup_facts([f(100, 0, "x"), f(100, 50, "a"), f(100, 90, "b")]))
+    >>> len(dedup_facts([f(24, 0, "x"), f(100, 50, "a"), f(100, 90, "b")]))
     3
     """
     facts = sorted(facts, key=lambda f: (f.start, f.metric))

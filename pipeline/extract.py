@@ -149,8 +149,10 @@ class Rules:
                                                                 reverse=True)) + ")了?$")
         sc = data["scope"]
         self.cum_re = re.compile("|".join([re.escape(w) for w in
-                                           sorted(sc["cumulative_strong"], key=len, reverse=True)]
+                                           sorted(sc["cumulative_strong"] + sc["cumulative_area"],
+                                                  key=len, reverse=True)]
                                           + sc["cumulative_patterns"]))
+        self.snapshot_re = re.compile("|".join(sc["snapshot"]))
         self.op_re = re.compile("|".join([re.escape(w) for w in
                                           sorted(sc["operation"], key=len, reverse=True)]
                                          + sc["operation_patterns"]))
@@ -568,7 +570,14 @@ class _Scope:
         for m in self.rules.op_re.finditer(text):
             if m.start() > pos:
                 best, pos = "operation", m.start()
+        for m in self.rules.snapshot_re.finditer(text):
+            if m.start() > pos:
+                best, pos = self.default, m.start()
         return best
+
+    @property
+    def default(self) -> str:
+        return "cumulative" if self.periodic else "operation"
 
     def of(self, sent_text: str, clause_end: int) -> tuple[str, int]:
         """(scope, strength): 2 explicit in the sentence, 1 from the paragraph, 0 default."""
@@ -577,7 +586,7 @@ class _Scope:
             return e, 2
         if self.last:
             return self.last, 1
-        return ("cumulative" if self.periodic else "operation"), 0
+        return self.default, 0
 
 
 # ---------------------------------------------------------------------------------------------
