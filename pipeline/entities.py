@@ -104,6 +104,8 @@ def _weight(pos: int, zones: tuple[int, int, int, int], datelines: list[tuple[in
         return 0.0
     if any(a <= pos < b for a, b in datelines):
         return W_DATELINE
+    if pos < ts:                      # site header before the title
+        return W_BODY
     if ts <= pos < te:
         return W_TITLE
     return W_LEAD if pos < lead_end else W_BODY
@@ -541,13 +543,16 @@ _PERIOD = re.compile(rf"""
     | (?P<quarter>(?P<yr9>今年|去年|(?:19|20)\d\d年)?(?P<q9>前三|一|二|三|四|第一|第二|第三|第四)季度)
     | (?P<since_md>(?P<from10>自|从)?(?:(?P<y10>(?:19|20)\d\d)年|今年)?(?P<m10>\d{{1,2}})月(?:(?P<d10>\d{{1,2}})日)?(?:份)?
                    (?(from10)[^,。;!?]{{0,40}}?)(?:以来|至今))       # 自6月8日开展……行动以来
+    | (?P<since_y>(?P<y18>(?:19|20)\d\d)年(?:初|年初)?(?:以来|至今))
+    | (?P<until>截[至止](?:到)?(?:(?P<y19>(?:19|20)\d\d)年|今年)?(?P<m19>\d{{1,2}})月(?:(?P<d19>\d{{1,2}})日|底|末))
     | (?P<ytd>今年以来|今年来|年初以来|今年初以来|本年度以来|今年年初以来)
     | (?P<year_since>(?P<n11>一|1|两|2|三|3)年(?:多)?(?:以)?来|近(?P<n12>一|1|两|2|三|3)年(?:来|以来))
     | (?P<to_date>截至目前|截止目前|截至今日|截止到目前|截至发稿|目前为止)
     | (?P<ym>(?P<y13>(?:19|20)\d\d)年(?P<m13>\d{{1,2}})月(?:份)?(?!\d{{0,2}}日))
     | (?P<y_whole>(?P<y14>(?:19|20)\d\d)年(?:全年|度)?(?![\d月]))
-    | (?P<rel_year>(?P<r15>今年|去年|上年|全年)(?![\d以来初]))
-    | (?P<md>(?:(?P<y16>(?:19|20)\d\d)年)?(?P<m16>\d{{1,2}})月(?P<d16>\d{{1,2}})日)
+    | (?P<rel_year>(?P<r15>今年|去年|上年)(?![\d以来初同]))        # not 上年同期 (a comparison)
+    | (?P<md>(?:(?P<y16>(?:19|20)\d\d)年)?(?P<m16>\d{{1,2}})月(?P<d16>\d{{1,2}})日(?![电讯]))  # not a dateline
+    | (?P<day>(?<![\d月年])(?P<d20>\d{{1,2}})日(?![电讯]))                 # 29日凌晨: publication month
     | (?P<month>(?:(?P<y17>(?:19|20)\d\d)年|今年|去年)?(?P<m17>\d{{1,2}})月(?:份|初|中旬|底|下旬|上旬)?)
 """, re.VERBOSE)
 
@@ -610,6 +615,14 @@ def _resolve_expr(m: re.Match, pub: date | None) -> tuple[date | None, date | No
         if y is None or pub is None and not g["y10"]:
             return None, None
         return _d(y, int(g["m10"]), int(g["d10"] or 1)), pub
+    if g["since_y"]:
+        return date(int(g["y18"]), 1, 1), pub
+    if g["until"]:
+        y = int(g["y19"]) if g["y19"] else py
+        mo = int(g["m19"])
+        if y is None or not 1 <= mo <= 12:
+            return None, None
+        return None, (_d(y, mo, int(g["d19"])) if g["d19"] else _month_end(y, mo))
     if g["ytd"]:
         return (date(py, 1, 1), pub) if pub else (None, None)
     if g["year_since"]:
@@ -629,7 +642,7 @@ def _resolve_expr(m: re.Match, pub: date | None) -> tuple[date | None, date | No
         tok = g["r15"]
         if not pub:
             return None, None
-        if tok in ("今年", "全年"):
+        if tok == "今年":
             return date(py, 1, 1), pub
         return date(py - 1, 1, 1), date(py - 1, 12, 31)
     if g["md"]:
@@ -639,6 +652,15 @@ def _resolve_expr(m: re.Match, pub: date | None) -> tuple[date | None, date | No
         d = _d(y, int(g["m16"]), int(g["d16"]))
         if d and pub and not g["y16"] and d > pub:       # a later month than publication: last year
             d = _d(y - 1, d.month, d.day)
+        return d, d
+    if g["day"]:
+        if not pub:
+            return None, None
+        day = int(g["d20"])
+        d = _d(pub.year, pub.month, day) if day <= pub.day else None
+        if d is None and day > pub.day:
+            prev = pub.replace(day=1) - timedelta(days=1)
+            d = _d(prev.year, prev.month, day)
         return d, d
     if g["month"]:
         tok = g["y17"] or next((t for t in ("今年", "去年") if m.group(0).startswith(t)), None)
@@ -653,7 +675,8 @@ def _resolve_expr(m: re.Match, pub: date | None) -> tuple[date | None, date | No
 
 
 def period_of(text: str, published: str | None, at: int | None = None) -> tuple[str | None, str | None]:
-    """Resolve the time expression of ``text`` nearest before offset ``at`` (else the first one).
+    """Resolve the time expression of ``text`` nearest before offset ``at`` (none before it: no
+    period; ``at`` None: the first expression).
 
     >>> period_of("今年以来,破获案件280余起", "2022-07-14")
     ('2022-01-01', '2022-07-14')
@@ -671,12 +694,15 @@ def period_of(text: str, published: str | None, at: int | None = None) -> tuple[
     matches = [m for m in _PERIOD.finditer(text)]
     if not matches:
         return None, None
-    before = [m for m in matches if at is not None and m.start() < at]
-    m = before[-1] if before else matches[0]
+    if at is not None:
+        matches = [m for m in matches if m.start() < at]
+        if not matches:
+            return None, None
+    m = matches[-1] if at is not None else matches[0]
     a, b = _resolve_expr(m, pub)
     return _iso(a), _iso(b)
 
 
 def resolve_period(fact: Fact, sentence: Sentence, meta: Meta) -> tuple[str | None, str | None]:
     """Period (ISO start, end) of ``fact`` from the time expression of its sentence."""
-    return period_of(sentence.text, meta.published, fact.start - sentence.start)
+    return period_of(sentence.text, meta.published, fact.end - sentence.start)

@@ -135,16 +135,23 @@ def test_find_campaigns(text, expected):
     ("12月27日,居民报案称被骗2万元", "2022-03-20", ("2021-12-27", "2021-12-27")),   # later month: last year
     ("5月份,4名嫌疑人被抓获", "2022-07-14", ("2022-05-01", "2022-05-31")),
     ("近日,警方抓获3名嫌疑人", "2022-07-14", (None, None)),
+    ("中新社某地4月30日电 警方30日通报称,29日凌晨捣毁窝点25个", "2019-04-30", ("2019-04-29", "2019-04-29")),
+    ("与上年同期相比,立案数下降30.7%", "2022-09-22", (None, None)),
+    ("2022年以来,累计冻结资金1亿元", "2023-03-01", ("2022-01-01", "2023-03-01")),
+    ("截至6月底,累计劝阻1万人次", "2022-07-14", (None, "2022-06-30")),
+    ("截至2022年9月30日,共抓获嫌疑人800名", "2022-10-14", (None, "2022-09-30")),
 ])
 def test_period_of(text, published, expected):
-    assert period_of(text, published) == expected
+    assert period_of(text, published, len(text)) == expected
 
 
 def test_resolve_period_takes_the_expression_before_the_figure():
     text = "今年以来,共破获案件200起,其中6月10日至13日抓获19人"
     sent = Sentence(100, 100 + len(text), text)
     meta = Meta(published="2022-07-14")
-    first = Fact("cases_solved", 200, "起", start=100 + text.index("200"))
-    second = Fact("suspects_arrested", 19, "人", start=100 + text.index("19人"))
+    first = Fact("cases_solved", 200, "起", start=100 + text.index("共破获"), end=100 + text.index(",其中"))
+    second = Fact("suspects_arrested", 19, "人", start=100 + text.index("抓获19"), end=100 + len(text))
+    third = Fact("suspects_arrested", 5, "人", start=100, end=100 + 3)      # no expression before it
     assert resolve_period(first, sent, meta) == ("2022-01-01", "2022-07-14")
     assert resolve_period(second, sent, meta) == ("2022-06-10", "2022-06-13")
+    assert resolve_period(third, Sentence(100, 103, "抓获5"), meta) == (None, None)
