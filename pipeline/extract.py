@@ -170,6 +170,7 @@ class Rules:
             (?P<unit>{alts(units)})                 # unit, longest first (人次 before 人)
             (?P<post>{alts(self.q_suffix)})?        # qualifier after: 以上 左右
           | 百分之(?P<pnum>{_NUMERAL})               # 百分之三十
+          | (?<=[将把对])(?P<bnum>\d{{1,4}})(?=[\u4e00-\u9fa5])  # 将15涉嫌...嫌疑人抓获: classifier left out
         """, re.VERBOSE)
 
     def _lexicon(self) -> dict[str, tuple[_Role, ...]]:
@@ -219,6 +220,8 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
     for m in rules.mention_re.finditer(s):
         if m.group("pnum") is not None:
             num_text, unit, uclass = m.group("pnum"), "%", "percent"
+        elif m.group("bnum") is not None:
+            num_text, unit, uclass = m.group("bnum"), "", "person_bare"
         else:
             num_text, unit = m.group("num"), m.group("unit")
             uclass = "money" if unit in rules.money_units else rules.units.get(unit, "other")
@@ -228,7 +231,7 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
         n = parse_numeral(num_text)
         if n is None:
             continue
-        pre, post = m.group("pre"), m.group("post")
+        pre, post = m.group("pre") or "", m.group("post") or ""
         if pre:
             qualifier = rules.q_prefix[pre]
         elif n.more_than:
@@ -292,7 +295,8 @@ class _Sentence:
 
 
 def _candidates(m: _Mention, rules: Rules) -> list[str]:
-    return [k for k, spec in rules.metrics.items() if m.uclass in spec["units"]]
+    uclass = "person" if m.uclass == "person_bare" else m.uclass
+    return [k for k, spec in rules.metrics.items() if uclass in spec["units"]]
 
 
 _FAMILY = {"bank_card", "sim_card", "phone", "combined"}
@@ -421,6 +425,13 @@ def _bind(st: _Sentence) -> None:
         prev_end = max([p.end for p in ms[:idx] if p.end <= m.start and p.end > ca] + [ca])
         nxt = [n.start for n in ms[idx + 1:] if n.start < cb]
         limit = nxt[0] if nxt else cb
+        if m.uclass == "person_bare":
+            # 将15涉嫌...嫌疑人抓捕归案: only with a person noun and a post-verb after it
+            post, pend = _scan_right(st, m, cb)
+            if post and any(t.has("obj") and "person" in t.args("obj")
+                            for t in st.toks(m.end, pend)):
+                st.found.extend((m, _Found(x, m.start, pend)) for x in post)
+            continue
         seg = st.toks(prev_end, m.start)
         right_objs = _right_objects(st, m, limit)
         metrics, start, blocked, saw_verb = _scan_left(st, m, seg, right_objs)
