@@ -21,6 +21,9 @@ PALETTE = ["#636EFA", "#EF553B", "#00CC96", "#AB63FA", "#FFA15A", "#19D3F3", "#F
            "#9467BD", "#8C564B", "#E377C2", "#BCBD22", "#17BECF", "#66C2A5", "#FC8D62",
            "#8DA0CB", "#E78AC3", "#A6D854", "#FFD92F", "#E5C494"]
 
+# Treemap levels (全国, province, city, district) in light neutral blues: not campaign colours.
+DEPTH_COLOURS = ["#F3F6FA", "#DCE6F2", "#C2D4EA", "#A5C0E0"]
+
 
 def campaign_colors(campaigns: list[str]) -> dict[str, str]:
     """One colour per campaign, in the given order (most frequent first); distinct for any count.
@@ -156,5 +159,6 @@ def region_treemap(df: pd.DataFrame, metric: str) -> go.Figure:
         customdata=[q.fmt_number(v, unit) for v in vals],
         texttemplate="%{label}<br>%{customdata}",
         hovertemplate="%{label}：%{customdata}<extra></extra>",
-        marker={"colors": vals, "colorscale": "Blues", "showscale": False}))
+        marker={"colors": [DEPTH_COLOURS[min(i.count("/"), 3)] for i in ids]},
+        textfont={"color": "#1f2d3d"}))
     return _layout(fig, f"地区分布：{label}（{unit}，面积表示数值）", height=480)
