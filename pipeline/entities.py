@@ -34,6 +34,7 @@ from .gazetteer import RESOURCES, Division, Gazetteer, Mention, gazetteer, rules
 from .model import Entities, Fact, Meta, NormText, Sentence
 
 W_TITLE, W_LEAD, W_BODY, W_DATELINE = 3.0, 2.0, 1.0, 0.3
+_RANK = {"province": 0, "city": 1, "county": 2}
 LEAD_CHARS = 300
 SHORT_FACTOR = {"province": 1.0, "city": 0.8, "county": 0.6}
 
@@ -161,7 +162,11 @@ def _resolve(g: Gazetteer, accepted: list[tuple[Mention, float]], text: str,
     for m, f in accepted:
         def support(c: Division) -> float:
             return named.get(c.province, 0) * (c.province != c.name) + 2 * named.get(c.city or "", 0) * (c.city != c.name)
-        best = max(m.candidates, key=lambda c: (support(c), -("province", "city", "county").index(c.level)))
+        ranked = sorted(m.candidates, key=lambda c: (support(c), -_RANK[c.level]), reverse=True)
+        best = ranked[0]
+        if len(ranked) > 1 and ranked[1] != best and support(ranked[1]) == support(best) \
+                and ranked[1].level == best.level:
+            continue                  # 鼓楼区 with none of its cities named: cannot tell which
         if f < 0:                     # free county short name: needs its city or province named,
             if support(best) <= 0 and not (self_county and len(m.candidates) == 1):
                 continue              # or a county outlet (我县) naming itself once
@@ -189,11 +194,18 @@ def _chain(text: str, start: int, by_end: dict[int, Mention]) -> list[Mention]:
         return chain
 
 
-def _chain_division(g: Gazetteer, chain: list[Mention]) -> Division | None:
-    """The most specific division of a chain, each name resolved within the one before it."""
+def _chain_division(g: Gazetteer, chain: list[Mention], resolved_at: dict[int, Division]) -> Division | None:
+    """The most specific division of a chain, each name resolved within the one before it; the
+    first name as resolved from the article (None when it is ambiguous there)."""
     cur: Division | None = None
     for m in chain:
         cands = list(m.candidates)
+        if cur is None and len({(c.level, c.code, c.name) for c in cands if c.level == min(
+                (x.level for x in cands), key=_RANK.get)}) > 1:
+            cur = resolved_at.get(m.start)
+            if cur is None:
+                return None
+            continue
         if cur is not None:
             inside = [c for c in cands if cur.name in (c.province, c.city) and c.name != cur.name]
             if inside:
@@ -229,7 +241,8 @@ def _constructed(g: Gazetteer, d: Division) -> str:
     return d.name + "公安局"
 
 
-def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines) -> dict[tuple, _Agency]:
+def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines,
+              resolved_at: dict[int, Division]) -> dict[tuple, _Agency]:
     by_end = {m.end: m for m in mentions}
     by_start = {m.start: m for m in mentions}
     found: dict[tuple, _Agency] = {}
@@ -270,7 +283,7 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
                     q -= len(kw)
                     break
             chain = _chain(text, q, by_end)
-            div = _chain_division(g, chain)
+            div = _chain_division(g, chain, resolved_at)
             written = text[chain[0].start if chain else i:kw_end]
             if chain and chain[0].full and chain[0].candidates[0].level == "province" and len(chain) > 1:
                 written = text[chain[1].start:kw_end]
@@ -285,7 +298,7 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
             continue
         if not chain or (km.group("formal") == "公安局" and kw_end in by_start and branch_follows(kw_end)):
             continue
-        div = _chain_division(g, chain)
+        div = _chain_division(g, chain, resolved_at)
         if div is None:
             continue
         first = 1 if (len(chain) > 1 and chain[0].candidates[0].level == "province") else 0
@@ -350,7 +363,8 @@ def tag_entities(norm: NormText, meta: Meta) -> Entities:
     for m, d, w in list(resolved):
         if m.text in r["self_reference"]:
             resolved.append((m, d, w * 2))
-    agencies = _agencies(g, text, mentions, zones, datelines)
+    resolved_at = {m.start: d for m, d, _ in resolved}
+    agencies = _agencies(g, text, mentions, zones, datelines, resolved_at)
     ents = Entities(campaigns=find_campaigns(text[:zones[3]]))
 
     best = None

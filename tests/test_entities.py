@@ -32,6 +32,10 @@ REGION_CASES = [
      ("北京市", "北京市", "朝阳区", "110105", "北京市公安局朝阳分局", "district")),
     ("changchun-chaoyang", "长春市朝阳区开展反诈宣传\n近日,长春市公安局朝阳分局民警走进社区开展宣传。",
      ("吉林省", "长春市", "朝阳区", "220104", "长春市公安局朝阳分局", "district")),
+    ("gulou-unknown-city", "鼓楼警方破获一起诈骗案\n近日,鼓楼警方破获一起冒充客服诈骗案,抓获3人。",
+     (None, None, None, None, None, None)),                # four 鼓楼区, none of their cities named
+    ("station-city-only", "城关派出所开展反诈宣传\n近日,城关派出所民警走进社区。兰州市反诈中心提醒市民提高警惕。",
+     ("甘肃省", "兰州市", None, "620100", "城关派出所", "station")),
     # short names with a police word or their parent before them
     ("short-with-parent", "陇南武都警方破获一起诈骗案\n近日,陇南武都警方破获一起冒充公检法诈骗案,抓获嫌疑人2名。",
      ("甘肃省", "陇南市", "武都区", "621202", "陇南市公安局武都分局", "district")),
