@@ -105,19 +105,24 @@ class Summary:
         return out
 
 
-def _discover(inputs: Iterable[str]) -> list[str]:
-    """Input files: the files given, and the files under the folders given (recursive, hidden
-    files and folders left out), sorted by path, each once."""
-    files = set()
-    for p in inputs:
-        path = Path(p)
-        if path.is_dir():
-            for root, dirs, names in os.walk(path):
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                files.update(os.path.join(root, n) for n in names if not n.startswith("."))
-        else:
-            files.add(str(path))
-    return sorted(files)
+def _discover(inputs: Iterable[str]) -> list[tuple[str, str | None]]:
+    """Input files as (path, reason), sorted by path: ingest's own walk of files and folders,
+    where ``reason`` says why an entry (hidden folder, link to a folder ...) is skipped unread."""
+    try:
+        from .ingest import _expand
+    except ImportError:  # an ingest without its walker: every file under the folders given
+        def _expand(paths):
+            for p in paths:
+                if Path(p).is_dir():
+                    for root, dirs, names in os.walk(p):
+                        dirs[:] = [d for d in dirs if not d.startswith(".")]
+                        yield from ((Path(root) / n, None) for n in names)
+                else:
+                    yield Path(p), None
+    found = {}
+    for path, reason in _expand(list(inputs)):
+        found.setdefault(str(path), reason)
+    return sorted(found.items())
 
 
 def _rows_to_table(rows: list[dict], sch: pa.Schema) -> pa.Table:
@@ -140,19 +145,23 @@ _FACT_ORDER = [("source", "ascending"), ("evidence_start", "ascending"),
                ("figure_start", "ascending"), ("metric", "ascending")]
 
 
-def process_files(items: list[tuple[str, str | None]]) -> tuple[pa.Table, pa.Table]:
+def process_files(items: list[tuple[str, str | None, str | None]]) -> tuple[pa.Table, pa.Table]:
     """The unit of work of every engine: input files -> their (articles, facts) as Arrow tables.
 
-    ``items`` are (path, duplicate_of) pairs; a file with the same bytes as an earlier input is
-    not read again but recorded as skipped. Pure: depends on the files' contents only.
+    ``items`` are (path, duplicate_of, reason) triples: an entry with a ``reason`` is recorded as
+    skipped unread; a file with the same bytes as an earlier input (``duplicate_of``) is recorded
+    as a duplicate; the others are read by ``ingest.read_inputs`` one file at a time, so a file's
+    rows depend on its own contents only (duplicate records within a file are ingest's to find).
     """
     arts, facts = [], []
-    for path, dup in items:
-        if dup is not None:
-            size = os.path.getsize(path)
-            raws = [RawDoc(source=path, status="skipped", reason=f"duplicate of {dup}",
-                           fmt=Path(path).suffix.lower().lstrip("."), size_bytes=size,
-                           content_hash=cache.file_sha256(path))]
+    for path, dup, reason in items:
+        fmt = Path(path).suffix.lower().lstrip(".")
+        if reason is not None:
+            raws = [RawDoc(source=path, status="skipped", reason=reason)]
+        elif dup is not None:
+            raws = [RawDoc(source=path, status="skipped",
+                           reason=f"duplicate: same content as {dup}", fmt=fmt,
+                           size_bytes=os.path.getsize(path), content_hash=cache.file_sha256(path))]
         else:
             raws = read_inputs([path])
         for raw in raws:
@@ -164,8 +173,8 @@ def process_files(items: list[tuple[str, str | None]]) -> tuple[pa.Table, pa.Tab
     return at.sort_by([("source", "ascending")]), ft.sort_by(_FACT_ORDER)
 
 
-def _batches(members: list[cache.Input], size: int) -> list[list[tuple[str, str | None]]]:
-    todo = [(m.source, m.duplicate_of) for m in members if not m.reuse]
+def _batches(members: list[cache.Input], size: int) -> list[list[tuple]]:
+    todo = [(m.source, m.duplicate_of, m.reason) for m in members if not m.reuse]
     return [todo[i:i + size] for i in range(0, len(todo), size)]
 
 

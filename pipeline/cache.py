@@ -104,6 +104,7 @@ class Input:
     sha256: str = ""
     duplicate_of: str | None = None   # an earlier input with the same bytes
     reuse: bool = False               # rows can be taken from the previous build
+    reason: str | None = None         # why ingest's walk skips this entry unread
 
 
 @dataclass
@@ -124,24 +125,38 @@ class Previous:
                    {r["signature"]: r["part"] for r in t})
 
 
-def scan(files: list[str], prev: Previous, version: str, progress=None) -> list[Input]:
-    """Stat (and where needed hash) ``files``; mark exact duplicates and reusable inputs."""
+def scan(files: list[tuple[str, str | None]], prev: Previous, version: str,
+         progress=None) -> list[Input]:
+    """Stat (and where needed hash) ``files`` ((path, skip reason) pairs); mark inputs with the
+    same bytes as an earlier one, and inputs whose rows the previous build has."""
     same_version = prev.version == version
     out, first_of = [], {}
-    for f in files:
-        st = os.stat(f)
-        inp = Input(f, st.st_size, st.st_mtime_ns)
+    for f, reason in files:
         old = prev.rows.get(f)
-        if old and old["size"] == st.st_size and old["mtime_ns"] == st.st_mtime_ns:
-            inp.sha256 = old["sha256"]
-        else:
-            inp.sha256 = file_sha256(f)
-        if inp.size:  # empty files are not duplicates of each other
+        try:
+            st = os.stat(f) if reason is None else None
+        except OSError as e:   # vanished or unreadable since the walk: ingest will say why
+            st, reason = None, None
+            inp = Input(f, 0, 0, sha256=f"error:{type(e).__name__}")
+        if reason is not None:
+            inp = Input(f, 0, 0, sha256="skip:" + hashlib.sha256(reason.encode()).hexdigest(),
+                        reason=reason)
+        elif st is not None:
+            inp = Input(f, st.st_size, st.st_mtime_ns)
+            if old and old["size"] == st.st_size and old["mtime_ns"] == st.st_mtime_ns:
+                inp.sha256 = old["sha256"]
+            else:
+                try:
+                    inp.sha256 = file_sha256(f)
+                except OSError as e:
+                    inp.sha256 = f"error:{type(e).__name__}"
+        if inp.size and inp.reason is None and not inp.sha256.startswith("error:"):
             inp.duplicate_of = first_of.setdefault(inp.sha256, f)
             if inp.duplicate_of == f:
                 inp.duplicate_of = None
         inp.reuse = bool(same_version and old and old["sha256"] == inp.sha256
-                         and old["duplicate_of"] == inp.duplicate_of)
+                         and old["duplicate_of"] == inp.duplicate_of
+                         and not inp.sha256.startswith("error:"))
         out.append(inp)
         if progress is not None:
             progress.update(1)

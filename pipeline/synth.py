@@ -123,24 +123,31 @@ def figure(rng: random.Random, kind: str, lo: float, hi: float, unit: str) -> tu
     m = x / scale
     if qual == "more_than" or m >= 1000 or rng.random() < 0.5:
         m = float(int(m))                       # 61万余元, 70余名: whole numbers before 余/多
-        if qual == "more_than" and scale == 1 and m >= 20:
-            m = float(int(m) // 10 * 10)
     else:
         m = round(m, rng.choice((1, 2)) if scale > 1 else 0)
     m = max(m, 1.0)
     num = _fmt_mantissa(m, 2)
-    if scale == 1 and m <= 99 and kind == "count" and rng.random() < 0.25:
-        num = _cn(int(m))                       # 十九名, 两人
+    form = ""
+    if qual == "more_than":
+        form = rng.choice(("余", "余", "多", "逾", "以上"))
+        if form in ("余", "多") and scale == 1:
+            if m < 10:
+                form = rng.choice(("逾", "以上"))   # no "5余名": 余/多 follow round numbers
+            else:
+                m = float(int(m) // 10 * 10)
+                num = _fmt_mantissa(m, 2)
+    if scale == 1 and m <= 99 and kind == "count" and rng.random() < 0.25 and (
+            form not in ("余", "多") or m % 10 == 0):
+        num = _cn(int(m))                       # 十九名, 两人, 二十余人
     elif scale == 10**4 and m == int(m) and m <= 10 and rng.random() < 0.3:
         num = _cn(int(m))                       # 两万余张
     value = round(m * scale, 2)
     if qual == "exact":
         text = f"{num}{sname}{unit}"
     elif qual == "more_than":
-        form = rng.choice(("余", "余", "多", "逾", "以上") if sname else ("余", "多", "逾", "以上"))
         if form in ("余", "多"):
-            text = (f"{num}{sname}余{unit}" if sname and rng.random() < 0.5 and form == "余"
-                    else f"{num}{form}{sname}{unit}")
+            text = (f"{num}{sname}{form}{unit}" if sname and (m < 10 or rng.random() < 0.5)
+                    else f"{num}{form}{sname}{unit}")   # 1亿余元, 61万余元 / 360多万元
         elif form == "逾":
             text = f"逾{num}{sname}{unit}"
         else:
@@ -219,7 +226,7 @@ def make_story(rng: random.Random) -> Story:
     opener_tpl = rng.choice(t["openers"][scope])
     opener = opener_tpl.format(
         agency=agency, date=_cn_date(pub - timedelta(days=rng.randint(1, 20))), campaign=campaign,
-        period=f"{pub.year}年1至{max(pub.month - 1, 1)}月")
+        period=f"{pub.year}年1至{pub.month - 1}月" if pub.month > 2 else "今年以来")
     cut = rng.randint(1, len(clauses)) if len(clauses) > 2 else len(clauses)
     first = opener + t["connectors"][0].join(clauses[:cut]) + "。"
     sentences = [first]
