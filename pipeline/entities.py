@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from .gazetteer import RESOURCES, Division, Gazetteer, Mention, gazetteer, rules
+from .gazetteer import RESOURCES, Division, Gazetteer, Mention, gazetteer, rules, short_name
 from .model import Entities, Fact, Meta, NormText, Sentence
 
 W_TITLE, W_LEAD, W_BODY, W_DATELINE = 3.0, 2.0, 1.0, 0.3
@@ -135,7 +135,7 @@ def _accepted(g: Gazetteer, text: str, mentions: list[Mention]) -> list[tuple[Me
                 continue
             out.append((m, 1.0))
             continue
-        level = min((c.level for c in m.candidates), key=("province", "city", "county").index)
+        level = min((c.level for c in m.candidates), key=_RANK.get)
         if after.startswith(police) or parent_before or _ORGAN.match(text, m.end):
             out.append((m, SHORT_FACTOR[level]))
         elif m.text in g.stop_short:
@@ -236,7 +236,6 @@ def _constructed(g: Gazetteer, d: Division) -> str:
     if d.level == "city":
         return d.name + "公安局"
     if d.name.endswith("区") and d.city:
-        from .gazetteer import short_name
         return f"{d.city}公安局{short_name(d.name, 'county') or d.name}分局"
     return d.name + "公安局"
 
@@ -315,7 +314,7 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
 
 def _region_support(div: Division | None, resolved: list[tuple[Mention, Division, float]]) -> float:
     if div is None:
-        return sum(w for m, d, w in resolved if False)
+        return 0.0
     own = sum(w for _, d, w in resolved if d == div)
     below = sum(w for _, d, w in resolved if d != div and div.name in (d.province, d.city))
     return own + 0.5 * below
