@@ -337,6 +337,9 @@ def _scan_left(st: _Sentence, m: _Mention, seg: list[_Token],
     noun: tuple[str, int] | None = None
     saw_verb = False
     money = m.uclass == "money"
+    tail = st.s[seg[-1].end if seg else 0:m.start]
+    if m.uclass == "person" and _DISPOSAL.search(tail):
+        return [], m.start, False, False  # 将郑某等4人抓获: the verb comes after (see _scan_right)
     for i in range(len(seg) - 1, -1, -1):
         tok = seg[i]
         if money and tok.has("money_block"):
@@ -370,6 +373,10 @@ def _scan_left(st: _Sentence, m: _Mention, seg: list[_Token],
     if noun is not None:
         return [noun[0]], noun[1], False, saw_verb
     return [], m.start, False, saw_verb
+
+
+# 将/把/对 put the counted persons before their verb: 将郑某等4人抓获, 依法对15名嫌疑人采取强制措施.
+_DISPOSAL = re.compile(r"将(?!近)|把|(?<![针面应相绝核反])对(?![于外此面])")
 
 
 def _right_objects(st: _Sentence, m: _Mention, limit: int) -> set[str]:
@@ -436,7 +443,8 @@ def _bind(st: _Sentence) -> None:
         right_objs = _right_objects(st, m, limit)
         metrics, start, blocked, saw_verb = _scan_left(st, m, seg, right_objs)
         end = m.end
-        if not metrics and not blocked and not saw_verb:
+        has_post = m.uclass == "person" and not blocked and bool(_scan_right(st, m, cb)[0])
+        if not metrics and not blocked and not saw_verb and not has_post:
             # Verb-less enumeration item: inherit the verb of the item before it.
             seg_text = st.s[prev_end:m.start]
             if _bare(seg_text, rules) and (seg or right_objs or seg_text.strip(" 、,，") == ""):
