@@ -42,6 +42,7 @@ TITLE_FIELDS = ("title", "headline")
 DATE_FIELDS = ("published", "date", "publish_date", "published_at", "pubdate", "publish_time",
                "time")
 MAX_BYTES = 200 * 1024 * 1024
+UTF8_BONUS = 0.3
 
 
 class NotText(Exception):
@@ -153,7 +154,9 @@ def decode(data: bytes) -> tuple[str, str]:
             text = data.decode(enc)
         except (UnicodeDecodeError, LookupError):
             continue
-        s = _score(text)
+        # bytes that are valid UTF-8 are strong evidence of UTF-8: another reading must be
+        # clearly more Chinese to win (a short GBK text can happen to be valid UTF-8)
+        s = _score(text) + (UTF8_BONUS if enc == "utf-8" else 0.0)
         if best is None or s > best[0]:
             best = (s, rank, text, _canonical(enc))
     if best is None:

@@ -205,6 +205,13 @@ def test_short_gbk_and_big5_are_not_confused(text, codec):
     assert enc == ("gb18030" if codec == "gbk" else "big5")
 
 
+@pytest.mark.parametrize("text", ["一些", "伟业"])
+def test_gbk_bytes_that_are_also_valid_utf8(text):
+    data = text.encode("gbk")
+    data.decode("utf-8")            # valid UTF-8 (Cyrillic/Latin letters), but not the text
+    assert decode(data) == (text, "gb18030")
+
+
 def test_decode_rejects_binary():
     with pytest.raises(NotText):
         decode(b"\x00\x01\x02\x03binary\x00")
