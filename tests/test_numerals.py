@@ -1,0 +1,101 @@
+"""Chinese / Arabic numerals with multipliers and approximation markers (pipeline/numerals.py)."""
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.numerals import NUMERAL_CHARS, is_vague, parse_number, parse_numeral
+
+VALUES = [
+    ("2701.6万", 27016000),
+    ("39.4万", 394000),
+    ("1.2亿", 120000000),
+    ("7亿4707万", 747070000),
+    ("3787.93万", 37879300),
+    ("0.5万", 5000),
+    ("56.1亿", 5610000000),
+    ("十九", 19),
+    ("三十九万", 390000),
+    ("两千", 2000),
+    ("两万", 20000),
+    ("一百", 100),
+    ("十五", 15),
+    ("四", 4),
+    ("两", 2),
+    ("一千二百三十四万五千", 12345000),
+    ("两亿三千万", 230000000),
+    ("百亿", 10000000000),
+    ("12,345", 12345),
+    ("１２", 12),
+    ("3千", 3000),
+    ("2600", 2600),
+    ("4.5", 4.5),
+]
+
+
+@pytest.mark.parametrize("text,value", VALUES, ids=[t for t, _ in VALUES])
+def test_values(text, value):
+    assert parse_number(text) == value
+
+
+MORE = [
+    ("2600余万", 26000000),
+    ("1.8万余", 18000),
+    ("一百多", 100),
+    ("两千余万", 20000000),
+    ("三十多万", 300000),
+    ("十余", 10),
+    ("40多", 40),
+]
+
+
+@pytest.mark.parametrize("text,value", MORE, ids=[t for t, _ in MORE])
+def test_inner_more_than_marker(text, value):
+    n = parse_numeral(text)
+    assert n is not None and n.value == value and n.more_than
+
+
+def test_exact_numeral_is_not_more_than():
+    assert parse_numeral("2701.6万").more_than is False
+
+
+NOT_NUMBERS = ["", "abc", "万", "亿", ".", "1.2.3", ".5", "5.", "电话", "1-2", "余", "多"]
+
+
+@pytest.mark.parametrize("text", NOT_NUMBERS, ids=[repr(t) for t in NOT_NUMBERS])
+def test_not_numbers(text):
+    assert parse_number(text) is None
+
+
+@pytest.mark.parametrize("text,vague", [("数亿", True), ("几十", True), ("上千", True),
+                                        ("3亿", False), ("十九", False)])
+def test_vague(text, vague):
+    assert is_vague(text) is vague
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_never_crashes_on_any_string(s):
+    v = parse_number(s)
+    assert v is None or (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=NUMERAL_CHARS + "余多,", max_size=12))
+def test_never_crashes_on_numeral_soup(s):
+    v = parse_number(s)
+    assert v is None or math.isfinite(v)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=10**12))
+def test_arabic_integers_round_trip(n):
+    assert parse_number(str(n)) == n
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=99999), st.sampled_from([("万", 10**4), ("亿", 10**8)]))
+def test_multiplier(n, mult):
+    word, factor = mult
+    assert parse_number(f"{n}{word}") == n * factor
