@@ -65,6 +65,9 @@ _SAR_ORGANS = {"警务处": "香港", "司法警察局": "澳门", "治安警察
 # Bare organ words of a local outlet (我县, 县公安局, 市公安局): the level of the unnamed agency.
 _BARE_ORGAN = re.compile(r"(?:(?<![\u4e00-\u9fff])|(?<=[我本该全]))(?P<lvl>省|市|县|区)(?:公安厅|公安局|公安分局)")
 
+# Right before an organ's name: the fraudster pretends to be the police.
+_IMPERSONATED = re.compile(r"(?:自称|冒充|假冒|谎称|假扮|伪装成?|冒用)[是为成]?[^,。;!?]{0,2}[“\"「『]?$|[“\"「『]$")
+
 _LEVEL_OF = {"省": "province", "市": "city", "县": "county", "区": "county"}
 
 # Characters that end a police station's name when reading backwards from 派出所.
@@ -247,13 +250,21 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
     found: dict[tuple, _Agency] = {}
 
     def branch_follows(pos: int) -> bool:
-        """兰州市公安局|七里河分局: the city bureau only names the branch that follows."""
+        """兰州市公安局|七里河分局, 微山县公安局|马坡派出所: the bureau only names the branch or
+        station that follows."""
+        if re.match(r"[\u4e00-\u9fff]{2,6}?派出所", text[pos:pos + 9]):
+            return True
+        if pos not in by_start:
+            return False
         while pos in by_start:
             pos = by_start[pos].end
         k = _ORGAN.match(text, pos)
         return k is not None and k.group("formal") in ("分局", "公安分局")
 
     def add(key, level, div, pos, written, formal):
+        ws = text.rfind(written, 0, pos + len(written))       # where the written name starts
+        if ws >= 0 and _IMPERSONATED.search(text, max(0, ws - 8), ws):
+            return                    # 冒充“上海市公安局”民警: a fraudster's story, not the reporter
         w = _weight(pos, zones, datelines)
         if w <= 0:
             return
@@ -295,7 +306,7 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
             written = ("" if prov == "台湾" else prov) + km.group("formal")
             add(("provincial", div.code, div.name, written), "provincial", div, kw_start, written, True)
             continue
-        if not chain or (km.group("formal") == "公安局" and kw_end in by_start and branch_follows(kw_end)):
+        if not chain or (km.group("formal") in ("公安局", "公安分局", "分局") and branch_follows(kw_end)):
             continue
         div = _chain_division(g, chain, resolved_at)
         if div is None:

@@ -72,6 +72,17 @@ REGION_CASES = [
      ("山西省", "晋城市", None, "140500", "晋城市公安局", "city")),
     ("province-outlet", "全省公安机关破获电诈案件\n本报讯 省公安厅昨日通报,今年以来全省破获电诈案件1万起。江西日报记者 张三",
      ("江西省", None, None, "360000", "江西省公安厅", "provincial")),
+    # the fraudster's pretended police agency is not the reporter
+    ("impersonation", "家住河南郑州的李女士险些被骗\n近日,家住河南郑州的李女士接到一个自称“上海市公安局”民警的电话,"
+     "杭州市西湖区公安分局北山派出所民警及时上门劝阻。",
+     ("浙江省", "杭州市", "西湖区", "330106", "杭州市西湖区公安分局北山派出所", "station")),
+    # a site header listing provinces and related links naming other agencies
+    ("site-boilerplate", "首页 | 北京 | 天津 | 河北 | 山西 | 内蒙古 | 辽宁 | 吉林 | 上海 | 江苏\n"
+     "温州瓯海警方捣毁一诈骗窝点\n本报讯 近日,温州市公安局瓯海分局捣毁一个诈骗窝点,抓获8人。"
+     "今年以来,瓯海分局累计破获电诈案件120起。\n相关阅读\n杭州市公安局破获特大诈骗案\n宁波警方打掉一犯罪团伙",
+     ("浙江省", "温州市", "瓯海区", "330304", "温州市公安局瓯海分局", "district")),
+    ("city-named-like-a-person", "中山警方打掉一跨境赌博团伙\n中山市公安局近日通报,成功打掉一跨境赌博团伙。",
+     ("广东省", "中山市", None, "442000", "中山市公安局", "city")),
     # common words that are also place names, streets named after cities
     ("false-friends", "某地开展“长城”专项行动\n民警在新区、开发区、城区开展反诈宣传,东方红小区居民和平时一样参加。犯罪嫌疑人中山某某被抓获。",
      (None, None, None, None, None, None)),
