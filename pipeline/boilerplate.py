@@ -185,14 +185,17 @@ def classify_lines(text: str) -> list[LineTag]:
     # 3. head and tail of the page, around the body
     body = [i for i, l in enumerate(lines) if kinds[i] is None and l and is_body(l)]
     first, last = (body[0], body[-1]) if body else (len(lines), -1)
+    region = ["head" if i < first else "tail" if i > last else None for i in range(len(lines))]
+    for rule in r.line_rules:
+        if rule.where in ("head", "tail") and rule.min_run > 1:
+            hits = [bool(l) and kinds[i] is None and region[i] == rule.where
+                    and _rule_applies(rule, l) for i, l in enumerate(lines)]
+            _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
     for i, line in enumerate(lines):
-        if kinds[i] is not None or not line:
-            continue
-        where = "head" if i < first else "tail" if i > last else None
-        if where is None:
+        if kinds[i] is not None or not line or region[i] is None:
             continue
         for rule in r.line_rules:
-            if rule.where == where and _rule_applies(rule, line):
+            if rule.where == region[i] and rule.min_run == 1 and _rule_applies(rule, line):
                 kinds[i] = rule.kind
                 break
     return [LineTag(a, b, s, lines[i], kinds[i]) for i, (a, b, s) in enumerate(raw)]
@@ -211,7 +214,8 @@ def _mark_runs(lines: list[str], kinds: list[str | None], hits: list[bool], min_
             i += 1
             continue
         j, members = i, []
-        while j < len(lines) and (hits[j] or not lines[j]):  # blank lines do not break a run
+        # blank lines and lines already tagged as boilerplate do not break a run
+        while j < len(lines) and (hits[j] or not lines[j] or kinds[j] is not None):
             if hits[j]:
                 members.append(j)
             j += 1

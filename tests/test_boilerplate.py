@@ -82,6 +82,16 @@ def test_related_and_legal_blocks_go_with_their_numbers(block):
         assert line not in kept
 
 
+@pytest.mark.parametrize("menu", [
+    ["首页 | 要闻 | 政法 | 平安建设 | 视频 | 专题"],
+    ["推荐  本地  政务  法治  财经  更多>>"],
+    ["首页", "要闻", "政法", "平安建设"],
+])
+def test_menus_go(menu):
+    text = _page(*menu, "温情敲开“安全门” 反诈宣传进万家", BODY)
+    assert _kept(text) == _page("温情敲开“安全门” 反诈宣传进万家", BODY)
+
+
 def test_dated_link_runs_go_without_a_header():
     text = _page(BODY, BODY2, "2023-05-01某市警方破获3起诈骗案", "2023-04-20某区抓获嫌疑人12名")
     assert _kept(text).rstrip() == _page(BODY, BODY2)
