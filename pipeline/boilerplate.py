@@ -33,6 +33,8 @@ _COPYRIGHT = re.compile(r"(?i)copyright|版权|转载")
 _ENUMERATED = re.compile(r"^[一二三四五六七八九十]+、|^\d+[.、]")
 # Structural lines that end a related-link block (the page goes on with the article).
 _BLOCK_STOP = frozenset({"nav", "meta"})
+# Kinds of page furniture that make up menus.
+_MENU_KINDS = frozenset({"ui", "nav", "menu"})
 
 
 @dataclass(frozen=True)
@@ -208,18 +210,25 @@ def _is_stat_sentence(line: str) -> bool:
 
 def _mark_runs(lines: list[str], kinds: list[str | None], hits: list[bool], min_run: int,
                kind: str) -> None:
+    """Tag runs of at least ``min_run`` hits. Blank lines and lines already tagged do not break
+    a run; for menus, furniture lines (ui, nav, menu) count towards its length."""
+    menu = kind in _MENU_KINDS
+
+    def counts(j: int) -> bool:
+        return hits[j] or (menu and kinds[j] in _MENU_KINDS)
+
     i = 0
     while i < len(lines):
-        if not hits[i]:
+        if not counts(i):
             i += 1
             continue
-        j, members = i, []
-        # blank lines and lines already tagged as boilerplate do not break a run
-        while j < len(lines) and (hits[j] or not lines[j] or kinds[j] is not None):
+        j, members, length = i, [], 0
+        while j < len(lines) and (counts(j) or not lines[j] or kinds[j] is not None):
             if hits[j]:
                 members.append(j)
+            length += counts(j)
             j += 1
-        if len(members) >= min_run:
+        if members and length >= min_run:
             for k in members:
                 kinds[k] = kind
         i = j
