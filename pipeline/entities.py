@@ -455,6 +455,11 @@ _YEAR = re.compile(r"^(?P<pre>(?:19|20)\d\d)?[-—–―_ ·]*(?P<body>.+?)[-—
 _ORDINAL = re.compile(r"^[一二三四五六七八九十\d]{1,3}号$")
 # After a quoted name (or a run of them): 等专项行动, 系列行动, 集中收网行动 ...
 _ACTION_AFTER = re.compile(r"[\s、和及与]*(?:等)?(?:系列|专项|集中|统一|打击|整治|攻坚)*(?:行动|战役|会战)")
+# An unquoted descriptive campaign: 开展打击多发侵财违法犯罪专项行动.
+_UNQUOTED_ACTION = re.compile(r"""
+    (?:开展|部署|启动|组织)(?:了|的)?
+    (?P<name>(?:打击|严打|整治|治理|清理)[^,。;:!?“”"「」\s]{2,16}?专项行动)
+""", re.VERBOSE)
 _CODENAME = re.compile(r"代号(?:为)?[“\"「『]([^”\"」』\n]{1,20})[”\"」』]")
 
 
@@ -511,6 +516,8 @@ def find_campaigns(text: str) -> list[str]:
                 listed = _listed(name)
                 if action or listed or re.search(r"(?:行动|会战|战役)$", name):
                     found.append((q.start(), name))
+    for m in _UNQUOTED_ACTION.finditer(text):
+        found.append((m.start("name"), m.group("name")))
     for m in _CODENAME.finditer(text):
         name = canonical_campaign(m.group(1))
         if name:

@@ -101,7 +101,8 @@ def evaluate(gold_path: str, facts_path: str) -> Score:
     return score(load_gold(gold_path), pd.read_parquet(facts_path))
 
 
-def report(s: Score, verbose: bool = False) -> str:
+def report(s: Score, verbose: bool = False, entities: dict | None = None) -> str:
+    """Text report; ``entities`` (from ``entity_scores``) adds the per-field entity accuracy."""
     lines = []
     if verbose:
         lines.append("metric                    tp   fp   fn")
@@ -111,6 +112,9 @@ def report(s: Score, verbose: bool = False) -> str:
         lines += [f"FALSE {d} {m} {v:g} {q}  | {e[:80]}" for d, m, v, q, e in sorted(s.false_hits)]
     lines.append(f"gold facts: {s.tp + s.fn}  predicted: {s.tp + s.fp}  matched: {s.tp}")
     lines.append(f"precision: {s.precision:.3f}  recall: {s.recall:.3f}  F1: {s.f1:.3f}")
+    if entities is not None:
+        lines.append("entities (articles right / gold articles):")
+        lines.append(format_entity_scores(entities, verbose=verbose))
     return "\n".join(lines)
 
 

@@ -125,6 +125,9 @@ def test_canonical_campaign(written, canonical):
     ("开展“蓝盾2023”专项行动", ["蓝盾2023"]),                            # an unknown name, quoted + 行动
     ("以“无诈社区”创建为抓手,守护群众“钱袋子”", []),
     ("积极投入“清源”“斩链”", ["清源", "斩链"]),                          # listed names count when quoted
+    ("全市部署开展打击整治养老诈骗专项行动以来", ["打击整治养老诈骗专项行动"]),      # unquoted, descriptive
+    ("全国打击治理电信网络违法犯罪专项行动开展一年来", []),                   # no 开展/部署 before it
+    ("开展反诈宣传进社区活动", []),
 ])
 def test_find_campaigns(text, expected):
     assert find_campaigns(normalise(text).text) == expected
@@ -170,3 +173,32 @@ def test_resolve_period_takes_the_expression_before_the_figure():
     assert resolve_period(first, sent, meta) == ("2022-01-01", "2022-07-14")
     assert resolve_period(second, sent, meta) == ("2022-06-10", "2022-06-13")
     assert resolve_period(third, Sentence(100, 103, "抓获5"), meta) == (None, None)
+
+
+def test_entity_scores(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from pipeline.evaluate import entity_scores, format_entity_scores
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"id": "a", "region": {"province": "甘肃省", "city": "兰州市", "district": None},
+         "agency": "兰州市公安局", "campaigns": ["断卡", "断流"]},
+        {"id": "b", "region": None, "agency": "公安部", "campaigns": []},
+        {"id": "c", "region": None, "agency": None, "campaigns": []},     # missing from the table
+    ]), encoding="utf-8")
+    arts = pd.DataFrame([
+        {"source": "x/a.txt", "province": "甘肃省", "city": "兰州市", "district": float("nan"),
+         "agency": "兰州市公安局", "campaigns": ["断流", "断卡"]},
+        {"source": "x/b.txt", "province": "北京市", "city": None, "district": None,
+         "agency": "公安部", "campaigns": ["断卡"]},
+    ])
+    s = entity_scores(str(gold), arts)
+    assert s["n"] == 3
+    assert s["correct"]["region"] == 2            # a right; b wrong province; c: nothing predicted = null
+    assert s["correct"]["agency"] == 3
+    assert s["correct"]["campaigns"] == 2
+    assert ("b", "province", None, "北京市") in s["mismatches"]
+    line = next(x for x in format_entity_scores(s).splitlines() if x.startswith("agency"))
+    assert line.split()[1] == "3/3"
