@@ -65,6 +65,9 @@ _SAR_ORGANS = {"警务处": "香港", "司法警察局": "澳门", "治安警察
 # Bare organ words of a local outlet (我县, 县公安局, 市公安局): the level of the unnamed agency.
 _BARE_ORGAN = re.compile(r"(?:(?<![\u4e00-\u9fff])|(?<=[我本该全]))(?P<lvl>省|市|县|区)(?:公安厅|公安局|公安分局)")
 
+# A branch bureau named after something that is not a division: (西安市公安局)高新分局, 开发区分局.
+_UNNAMED_BRANCH = re.compile(r"[\u4e00-\u9fff]{2,6}?(?<![的在和与及对将])(?:公安)?分局")
+
 # Right before an organ's name: the fraudster pretends to be the police.
 _IMPERSONATED = re.compile(r"(?:自称|冒充|假冒|谎称|假扮|伪装成?|冒用)[是为成]?[^,。;!?]{0,2}[“\"「『]?$|[“\"「『]$")
 
@@ -310,6 +313,12 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
             continue
         div = _chain_division(g, chain, resolved_at)
         if div is None:
+            continue
+        branch = _UNNAMED_BRANCH.match(text, kw_end) if km.group("formal") == "公安局" else None
+        if branch and div.level == "city" and kw_end not in by_start:    # 西安市公安局高新分局
+            first = 1 if (len(chain) > 1 and chain[0].candidates[0].level == "province") else 0
+            written = text[chain[first].start:branch.end()]
+            add(("branch", div.code, written), "district", div, kw_start, written, chain[first].full)
             continue
         first = 1 if (len(chain) > 1 and chain[0].candidates[0].level == "province") else 0
         written = text[chain[first].start:kw_end]

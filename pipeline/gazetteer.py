@@ -108,6 +108,11 @@ class Gazetteer:
         self.by_short: dict[str, list[Division]] = {}
         for d in divs:
             self.by_full.setdefault(d.name, []).append(d)
+        for d in divs:                # 恩施州, 伊通县, 阿拉善左旗: autonomous areas by their short form
+            s = short_name(d.name, d.level) if not d.zone else None
+            for suf, tail in (("自治州", "州"), ("自治县", "县"), ("自治旗", "旗")):
+                if s and d.name.endswith(suf) and s + tail not in self.by_full:
+                    self.by_full.setdefault(s + tail, []).append(d)
         for alias, full in r["aliases"].items():
             self.by_full.setdefault(alias, []).extend(self.by_full.get(full, []))
         for d in divs:

@@ -72,6 +72,11 @@ REGION_CASES = [
      ("山西省", "晋城市", None, "140500", "晋城市公安局", "city")),
     ("province-outlet", "全省公安机关破获电诈案件\n本报讯 省公安厅昨日通报,今年以来全省破获电诈案件1万起。江西日报记者 张三",
      ("江西省", None, None, "360000", "江西省公安厅", "provincial")),
+    # autonomous prefecture by its usual short form; a branch named after a development zone
+    ("autonomous-prefecture", "恩施州公安局破获电诈案\n近日,恩施州公安局通报,今年以来破获电诈案件300起。",
+     ("湖北省", "恩施土家族苗族自治州", None, "422800", "恩施州公安局", "city")),
+    ("zone-branch", "高新警方破获一起诈骗案\n近日,西安市公安局高新分局破获一起刷单诈骗案,抓获3人。",
+     ("陕西省", "西安市", None, "610100", "西安市公安局高新分局", "district")),
     # the fraudster's pretended police agency is not the reporter
     ("impersonation", "家住河南郑州的李女士险些被骗\n近日,家住河南郑州的李女士接到一个自称“上海市公安局”民警的电话,"
      "杭州市西湖区公安分局北山派出所民警及时上门劝阻。",

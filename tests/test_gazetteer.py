@@ -68,6 +68,7 @@ def test_short_name(name, level, short):
     ("天水麦积分局", [("天水", False), ("麦积", False)]),
     ("县公安局", []),                                   # 公安县 -> 公安 is never a short name
     ("兰州新区管委会", [("兰州新区", True)]),             # a zone by its full name
+    ("延边州和伊通县", [("延边州", True), ("伊通县", True)]),  # autonomous areas by their usual short form
 ])
 def test_find_mentions(text, expected):
     assert [(m.text, m.full) for m in gazetteer().find_mentions(text)] == expected
