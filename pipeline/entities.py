@@ -740,6 +740,8 @@ def period_of(text: str, published: str | None, at: int | None = None) -> tuple[
             return None, None
     m = matches[-1] if at is not None else matches[0]
     a, b = _resolve_expr(m, pub)
+    if a and b and a > b:                         # 2022年9月至2020年3月: not a period
+        return None, None
     return _iso(a), _iso(b)
 
 

@@ -13,7 +13,7 @@ from pipeline.normalise import normalise
 
 def tag(text: str, published: str | None = None):
     norm = normalise(text)
-    title = norm.text.strip().splitlines()[0]
+    title = next(iter(norm.text.strip().splitlines()), None)
     return tag_entities(norm, Meta(title=title, published=published))
 
 
@@ -207,3 +207,33 @@ def test_entity_scores(tmp_path):
     assert ("b", "province", None, "北京市") in s["mismatches"]
     line = next(x for x in format_entity_scores(s).splitlines() if x.startswith("agency"))
     assert line.split()[1] == "3/3"
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from pipeline.gazetteer import gazetteer  # noqa: E402
+
+_PIECES = ["兰州", "七里河", "分局", "公安局", "警方", "派出所", "鼓楼区", "朝阳", "香港", "本澳", "“", "”", "断卡",
+           "行动", "今年以来", "6月10日至13日", "13月45日", "至", ",", "。", "\n", "市", "县", "区", "省公安厅",
+           "冒充", "公安部", "2022年", "上半年", "前13个月", "截至目前", "中山", "长城", "台中市警察局", "x", "1"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40), st.sampled_from([None, "2022-07-14", "2020-02-29"]))
+def test_never_raises_and_stays_consistent(pieces, published):
+    text = "".join(pieces)
+    e = tag(text, published)
+    g = gazetteer()
+    if e.district:
+        assert e.province and any(d.province == e.province for d in g.by_full[e.district])
+    if e.city:
+        assert e.province
+    if e.province:
+        assert e.region_code and len(e.region_code) == 6
+    if e.agency_level == "national":
+        assert e.province is None
+    assert len(set(e.campaigns)) == len(e.campaigns)
+    a, b = period_of(text, published, len(text))
+    assert a is None or b is None or a <= b
