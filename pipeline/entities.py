@@ -654,7 +654,10 @@ def _resolve_expr(m: re.Match, pub: date | None) -> tuple[date | None, date | No
         y = year_of(g["y10"])
         if y is None or pub is None and not g["y10"]:
             return None, None
-        return _d(y, int(g["m10"]), int(g["d10"] or 1)), pub
+        start = _d(y, int(g["m10"]), int(g["d10"] or 1))
+        if start and pub and start > pub and not g["y10"] and "今年" not in m.group(0):
+            start = _d(y - 1, start.month, start.day)     # 12月以来, published in January
+        return start, pub
     if g["since_y"]:
         return date(int(g["y18"]), 1, 1), pub
     if g["until"]:
