@@ -32,6 +32,7 @@ from functools import lru_cache
 
 from .gazetteer import RESOURCES, Division, Gazetteer, Mention, gazetteer, rules, short_name
 from .model import Entities, Fact, Meta, NormText, Sentence
+from .normalise import normalise
 
 W_TITLE, W_LEAD, W_BODY, W_DATELINE = 3.0, 2.0, 1.0, 0.3
 _RANK = {"province": 0, "city": 1, "county": 2}
@@ -368,8 +369,12 @@ def _entities_for(g: Gazetteer, div: Division | None) -> dict:
 def tag_entities(norm: NormText, meta: Meta) -> Entities:
     """Region, reporting agency and campaigns of an article."""
     g = gazetteer()
-    text = norm.text
-    zones = _zones(text, meta.title)
+    text, title = norm.text, (meta.title or "").strip()
+    if title and text.find(title, 0, 600) < 0:      # a title given apart from the text (record, <title>)
+        title = normalise(title).text.strip()
+        if text.find(title, 0, 600) < 0:
+            text = title + "\n" + text
+    zones = _zones(text, title or None)
     datelines = [m.span("place") for m in _DATELINE.finditer(text, 0, min(len(text), zones[2] + 200))]
     mentions = g.find_mentions(text)
     r = rules()

@@ -238,3 +238,9 @@ def test_never_raises_and_stays_consistent(pieces, published):
     assert len(set(e.campaigns)) == len(e.campaigns)
     a, b = period_of(text, published, len(text))
     assert a is None or b is None or a <= b
+
+
+def test_title_given_apart_from_the_text():
+    norm = normalise("近日,该局破获一起电信诈骗案,抓获3人。")
+    e = tag_entities(norm, Meta(title="莆田警方破獲一起電信詐騙案"))
+    assert (e.province, e.city, e.agency) == ("福建省", "莆田市", "莆田市公安局")
