@@ -7,12 +7,14 @@ file names and watermark tokens glued to sentences. ``boilerplate_spans`` finds 
 
 All rules are data (``resources/boilerplate.json``); this module is the engine that walks them:
 
-1. every line is tested against the line rules that apply anywhere;
-2. related-link blocks (a header such as 相关新闻 and the link lines under it) and copyright blocks
-   (版权声明 and the legal lines under it) are marked, as is the site header above a breadcrumb;
-3. the *body* is the stretch from the first to the last paragraph-like line still kept; rules
-   limited to the head (before it) or the tail (after it) are applied;
-4. inline rules (image names, watermarks, reporter bylines, photo credits) run on kept lines.
+1. every line is tested against the line rules that apply anywhere; the site header above a
+   breadcrumb is marked;
+2. context rules, repeated until nothing changes (so that removal is idempotent): runs of
+   list-like lines, related-link blocks (a header such as 相关新闻 and the link lines under it),
+   copyright blocks (版权声明 and the legal lines under it), and the rules limited to the page
+   head or tail -- the *body* being the stretch from the first to the last paragraph-like line
+   still kept;
+3. inline rules (image names, watermarks, reporter bylines, photo credits) run on kept lines.
 
 The input is simplified, half-width text (as produced by ``normalise`` before this step).
 """
@@ -173,26 +175,31 @@ def classify_lines(text: str) -> list[LineTag]:
                 kinds[i] = rule.kind
                 break
 
-    # 1b. list rules that need a run of consecutive matching lines
+    _mark_head_before_nav(lines, kinds, r.head_before_nav_lines)
+    # Context rules until nothing changes: a line tagged by one rule can join the lines around
+    # it into a run or a block for another. Iterating to a fixed point makes the removal
+    # idempotent (the kept text has no boilerplate left by these rules).
+    for _ in range(8):
+        before = list(kinds)
+        _context_pass(lines, kinds, r)
+        if kinds == before:
+            break
+    return [LineTag(a, b, s, lines[i], kinds[i]) for i, (a, b, s) in enumerate(raw)]
+
+
+def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
+    # runs of list-like lines
     for rule in r.line_rules:
         if rule.where != "any" or rule.min_run == 1:
             continue
         hits = [bool(l) and kinds[i] is None and _rule_applies(rule, l) for i, l in enumerate(lines)]
         _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
-
-    # 2. blocks: related-link lists and copyright notices, the site header above a breadcrumb
+    # blocks: related-link lists and copyright notices
     _mark_blocks(lines, kinds, r)
-    _mark_head_before_nav(lines, kinds, r.head_before_nav_lines)
-
-    # 3. head and tail of the page, around the body
+    # head and tail of the page, around the body
     body = [i for i, l in enumerate(lines) if kinds[i] is None and l and is_body(l)]
     first, last = (body[0], body[-1]) if body else (len(lines), -1)
     region = ["head" if i < first else "tail" if i > last else None for i in range(len(lines))]
-    for rule in r.line_rules:
-        if rule.where in ("head", "tail") and rule.min_run > 1:
-            hits = [bool(l) and kinds[i] is None and region[i] == rule.where
-                    and _rule_applies(rule, l) for i, l in enumerate(lines)]
-            _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
     for i, line in enumerate(lines):
         if kinds[i] is not None or not line or region[i] is None:
             continue
@@ -200,7 +207,11 @@ def classify_lines(text: str) -> list[LineTag]:
             if rule.where == region[i] and rule.min_run == 1 and _rule_applies(rule, line):
                 kinds[i] = rule.kind
                 break
-    return [LineTag(a, b, s, lines[i], kinds[i]) for i, (a, b, s) in enumerate(raw)]
+    for rule in r.line_rules:
+        if rule.where in ("head", "tail") and rule.min_run > 1:
+            hits = [bool(l) and kinds[i] is None and region[i] == rule.where
+                    and _rule_applies(rule, l) for i, l in enumerate(lines)]
+            _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
 
 
 def _is_stat_sentence(line: str) -> bool:

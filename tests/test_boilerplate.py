@@ -180,3 +180,17 @@ def test_spans_contract_any_text(text):
     spans = boilerplate_spans(text)
     assert all(0 <= a < b <= len(text) for a, b in spans)
     assert all(b1 < a2 for (_, b1), (a2, _) in zip(spans, spans[1:]))
+
+
+_POOL = [BODY, BODY2, "某县警方破获诈骗案件5起", "您当前的位置:首页 > 新闻", "时间:2023-05-06 来源:某某网",
+         "相关新闻", "- 2023-05-01某地破获3起", "2023-04-20某区抓获嫌疑人12名", "责任编辑:李某", "打印 放大 缩小",
+         "首页", "要闻", "政法", "版权声明", "本网作品版权所有,转载须授权。", "IMG_1.jpg", "", "分享",
+         "同时,该局累计劝阻潜在受害人1200人次,挽回损失", BODY + "xQ7某某法治网", "(王某 李某)",
+         "推荐  本地  政务  法治  财经  更多>>", "某市警方打掉团伙3个", "- 抓获犯罪嫌疑人12名,止付资金30万元;"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_POOL), max_size=14))
+def test_idempotent_on_page_like_text(lines):
+    kept = _kept(_page(*lines))
+    assert boilerplate_spans(kept) == []
