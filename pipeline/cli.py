@@ -36,10 +36,17 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Compare FACTS (a facts.parquet) with GOLD (a gold .jsonl) and print precision, recall, F1."""
-    from .evaluate import evaluate, report
+    """Compare FACTS (a facts.parquet) with GOLD (a gold .jsonl) and print precision, recall, F1;
+    with the articles.parquet beside FACTS, also the accuracy of regions, agencies and campaigns."""
+    from pathlib import Path
 
-    print(report(evaluate(args.gold, args.facts), verbose=args.verbose))
+    import pandas as pd
+
+    from .evaluate import entity_scores, evaluate, report
+
+    arts_path = Path(args.facts).with_name("articles.parquet")
+    ents = entity_scores(args.gold, pd.read_parquet(arts_path)) if arts_path.exists() else None
+    print(report(evaluate(args.gold, args.facts), verbose=args.verbose, entities=ents))
     return 0
 
 
