@@ -178,21 +178,27 @@ def _batches(members: list[cache.Input], size: int) -> list[list[tuple]]:
     return [todo[i:i + size] for i in range(0, len(todo), size)]
 
 
+def _worker_version() -> str:
+    """The pipeline version a worker runs (sent to Dask workers by reference, run there)."""
+    return cache.pipeline_version()
+
+
 class _Engine:
     """Runs ``process_files`` over batches, results in submission order, a bounded number in flight."""
 
-    def __init__(self, jobs: int = 1, engine: str = "local", scheduler: str | None = None):
+    def __init__(self, jobs: int = 1, engine: str = "local", scheduler=None, version: str = ""):
         self.jobs, self.engine, self.scheduler = max(1, jobs), engine, scheduler
+        self.version = version or cache.pipeline_version()
         self.pool = self.client = None
 
     def __enter__(self):
         if self.engine == "dask":
             from distributed import Client
             self.client = Client(self.scheduler) if isinstance(self.scheduler, str) else self.scheduler
-            theirs = set(self.client.run(cache.pipeline_version).values())
-            if theirs - {cache.pipeline_version()}:
+            theirs = set(self.client.run(_worker_version).values())
+            if theirs - {self.version}:
                 raise RuntimeError("Dask workers run a different version of the pipeline "
-                                   f"({sorted(theirs)} != {cache.pipeline_version()}): "
+                                   f"({sorted(theirs)} != {self.version}): "
                                    "install the same code on every worker")
             self.jobs = max(1, sum(self.client.nthreads().values()))
         elif self.engine != "local":
@@ -269,7 +275,7 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
         (tmp / "facts.parquet").mkdir()
         index: list[dict] = []
         old = cache.OldRows(prev)
-        with _Engine(jobs, engine, scheduler) as eng:
+        with _Engine(jobs, engine, scheduler, version) as eng:
             results = eng.map(b for _, _, _, bs in plan for b in bs)
             for k, (members, sig, link, batches) in enumerate(plan):
                 name = f"part-{k:06d}.parquet"

@@ -20,9 +20,9 @@ only the partitions around them.
 """
 from __future__ import annotations
 
-import ast
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -43,24 +43,31 @@ _PKG = Path(__file__).parent
 _LIBS = ("opencc", "jieba", "cn2an", "charset-normalizer", "beautifulsoup4", "lxml")
 
 
+# Imports of this package's modules: "from .x import a", "from . import x, y", "from pipeline.x import".
+_IMPORT = re.compile(r"""
+    ^[ \t]*from[ \t]+
+    (?: \.(?P<rel>\w+)?              # from .x / from .
+      | pipeline\.(?P<abs>\w+) )      # from pipeline.x
+    [.\w]*[ \t]+import[ \t]+
+    (?P<names>\([\w ,\t\n]+\)|[\w ,\t]+)   # the names: a parenthesised list, or one line
+""", re.VERBOSE | re.MULTILINE)
+
+
 def _local_imports(path: Path) -> set[str]:
     """Modules of this package that ``path`` imports (``from .x import``, ``from . import x``)."""
     out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module:
-                out.add(node.module.split(".")[0])
-            else:
-                out.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pipeline."):
-            out.add(node.module.split(".")[1])
+    for m in _IMPORT.finditer(path.read_text(encoding="utf-8")):
+        if m["rel"] or m["abs"]:
+            out.add(m["rel"] or m["abs"])
+        else:
+            out.update(n.strip() for n in m["names"].strip("() \n").split(",") if n.strip())
     return out
 
 
-@lru_cache(maxsize=1)
 def pipeline_version() -> str:
     """Hash of everything that decides the rows of an input: the modules ``build`` imports
-    (transitively), the files of ``resources/`` and the versions of the text libraries."""
+    (transitively), the files of ``resources/`` and the versions of the text libraries.
+    Computed afresh at every call (a few milliseconds), from the files on disk."""
     todo, seen = ["build"], set()
     while todo:
         name = todo.pop()
@@ -74,12 +81,19 @@ def pipeline_version() -> str:
     for p in sorted((_PKG / "resources").rglob("*")):
         if p.is_file() and p.name != "synth.json" and "__pycache__" not in p.parts:
             h.update(f"{p.relative_to(_PKG)}\0".encode() + p.read_bytes())
+    h.update(_lib_versions().encode())
+    return h.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def _lib_versions() -> str:
+    out = []
     for lib in _LIBS:
         try:
-            h.update(f"{lib}={metadata.version(lib)}\0".encode())
+            out.append(f"{lib}={metadata.version(lib)}")
         except metadata.PackageNotFoundError:
             pass
-    return h.hexdigest()[:16]
+    return "\0".join(out)
 
 
 def file_sha256(path: str) -> str:
