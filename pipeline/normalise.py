@@ -79,10 +79,40 @@ def _delete(text: str, offsets: list[int], spans: list[tuple[int, int]]) -> tupl
     return "".join(parts), offs
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Characters that OpenCC t2s changes but that are standard simplified characters as well
+# (显著, 乾坤, 瞭望): they say nothing about the script of a text.
+_BOTH_SCRIPTS = frozenset("著乾瞭")
+
+
+def is_traditional(text: str, converted: str | None = None) -> bool:
+    """True when enough of ``text`` changes under traditional -> simplified conversion.
+
+    Characters such as 著 or 乾 are valid in simplified text too, so a simplified text changes
+    in a few places only; a traditional one in many (at least 3% of
+    its CJK characters).
+
+    >>> is_traditional("成效顯著,凍結資金"), is_traditional("成效显著,冻结资金")
+    (True, False)
+    """
+    if converted is None:
+        converted = _converter("t2s").convert(text)
+    if len(converted) == len(text):
+        changed = sum(a != b and a not in _BOTH_SCRIPTS for a, b in zip(text, converted))
+    else:
+        changed = abs(len(text) - len(converted)) + 1
+    return changed >= 1 and changed >= 0.03 * len(_CJK.findall(text))
+
+
 def _convert(text: str, offsets: list[int], config: str) -> tuple[str, list[int]]:
-    """OpenCC conversion; where a line changes length, align it with difflib."""
+    """OpenCC conversion of a traditional text; where a line changes length, align with difflib.
+
+    Simplified text is left alone: converting it again would turn 显著 into 显着.
+    """
     cc = _converter(config)
     out = cc.convert(text)
+    if not is_traditional(text, out):
+        return text, offsets
     if len(out) == len(text):
         return out, offsets
     new_parts, new_offs, pos = [], [], 0

@@ -11,7 +11,7 @@ from pipeline.normalise import normalise
     ("網(wǎng)絡", "网络"),
     ("全（quan）力", "全力"),
     ("反诈中心(APP)", "反诈中心(APP)"),            # an acronym is not romanisation
-    ("(记者 张三)报道", "(记者 张三)报道"),          # brackets with Chinese stay
+    ("破获案件(含跨省案件)3起", "破获案件(含跨省案件)3起"),  # brackets with Chinese stay
     ("2022年(ren)", "2022年"),
 ], ids=["pinyin", "repeated", "tone-marks", "full-width-brackets", "acronym-kept",
         "chinese-in-brackets", "after-year"])
@@ -60,3 +60,12 @@ def test_offsets_are_monotonic_and_in_bounds(s):
     for i in range(len(n.text)):  # every kept character comes from a real original character
         a, b = n.to_orig(i, i + 1)
         assert 0 <= a < b <= len(s)
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("今年以来成效显著,破获案件12起", "今年以来成效显著,破获案件12起"),   # simplified 著 stays
+    ("今年以來成效顯著,破獲案件12起", "今年以来成效显著,破获案件12起"),
+], ids=["simplified-untouched", "traditional-converted"])
+def test_simplified_text_is_not_reconverted(raw, clean):
+    assert normalise(raw).text == clean
+    assert normalise(normalise(raw).text).text == clean
