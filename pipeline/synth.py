@@ -233,9 +233,11 @@ def make_story(rng: random.Random) -> Story:
     if clauses[cut:]:
         sentences.append("此外，" + "，".join(clauses[cut:]) + "。")
     lead = rng.choice(t["leads"]).format(agency=agency, fraud=fraud, date=_cn_date(pub))
-    paras = [lead, "".join(sentences)]
+    fillers = [f.format(agency=agency) for f in rng.sample(t["fillers"], rng.randint(1, 3))]
+    paras = [lead, "".join(sentences), *fillers[1:]]
     if rng.random() < 0.7:
-        paras.append(_distractor(rng))
+        paras.insert(rng.randint(2, len(paras)), _distractor(rng))
+    paras.insert(1 if rng.random() < 0.4 else len(paras), fillers[0])
     paras.append(rng.choice(t["closers"]).format(agency=agency))
     headline = (f"{agency}{facts[0]['evidence']}" if facts[0]["metric"] not in _TRAILING
                 and rng.random() < 0.5
