@@ -10,6 +10,11 @@ Layout of an output folder ``DIR``::
     DIR/current          -> builds/<build id>           (swapped atomically by rename)
     DIR/builds/<build id>/{articles,facts}.parquet, manifest.json
 
+Each ``{articles,facts}.parquet`` of a build is a Parquet file or, as ``antifraud build`` writes
+them, a folder of partitions ``part-NNNNNN.parquet`` with this schema, in ``source`` order
+(``pd.read_parquet``, ``pq.read_table`` and DuckDB's ``read_parquet`` read either), plus the
+input index ``inputs.parquet`` of incremental builds (``pipeline.cache``).
+
 A build writes a complete new ``builds/<id>`` folder, fsyncs it, then replaces the ``current``
 symlink with one ``rename``: a build that fails or is killed at any moment leaves the previous
 tables in place, and a reader that resolves ``current`` once sees one build, never a mix.
