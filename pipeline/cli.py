@@ -58,6 +58,33 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export the dashboard view chosen by the filters from the tables in DATA: pptx (a 16:9 deck
+    of native, editable charts), png/svg (one image per chart, into the folder OUT; needs
+    Chromium), csv (UTF-8 with BOM) or xlsx (the filtered facts, formula-safe)."""
+    from . import export, query
+
+    data = query.load(args.data)
+    if data is None:
+        print(f"在 {args.data} 中没有找到数据表；请先运行 antifraud build。"
+              f" / No tables in {args.data}; run `antifraud build` first.", file=sys.stderr)
+        return 1
+    flt = export.parse_filters(args.campaign, args.province, args.city, args.district,
+                               args.level, args.metric, args.since, args.until, args.scope,
+                               args.script, args.search, args.link)
+    try:
+        rep, paths = export.write(args.format, data, flt, args.out, args.chart_metric)
+    except export.BrowserMissing as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    if rep.view.empty:
+        print("没有符合筛选条件的数据。 / No facts match the filters.", file=sys.stderr)
+    print(f"{args.format}: {len(paths)} file(s) -> {args.out}  "
+          f"({len(rep.view.matched)} facts, {rep.n_articles} articles, "
+          f"{len(rep.charts)} charts)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="antifraud", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -89,6 +116,27 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("facts")
     e.add_argument("-v", "--verbose", action="store_true", help="list misses and false hits")
     e.set_defaults(func=cmd_evaluate)
+
+    x = sub.add_parser("export", help="export the view as pptx, png, svg, csv or xlsx",
+                       description=cmd_export.__doc__)
+    x.add_argument("format", choices=("pptx", "png", "svg", "csv", "xlsx"))
+    x.add_argument("--data", default="data", help="tables folder (default: data)")
+    x.add_argument("--out", required=True, help="output file (png/svg: output folder)")
+    x.add_argument("--link", help="a dashboard link: its filters are the starting point")
+    x.add_argument("--campaign", action="append", default=[], help="campaign, e.g. 断卡 (repeat)")
+    x.add_argument("--province")
+    x.add_argument("--city")
+    x.add_argument("--district")
+    x.add_argument("--level", action="append", default=[], help="agency level (repeat)")
+    x.add_argument("--metric", action="append", default=[],
+                   help="keep only this metric, code or Chinese (repeat)")
+    x.add_argument("--scope", action="append", default=[], help="cumulative or operation")
+    x.add_argument("--script", action="append", default=[], help="simplified or traditional")
+    x.add_argument("--search", default="", help="text the evidence sentence contains")
+    x.add_argument("--since", metavar="YYYY-MM-DD")
+    x.add_argument("--until", metavar="YYYY-MM-DD")
+    x.add_argument("--chart-metric", help="metric of the charts (default: as the dashboard)")
+    x.set_defaults(func=cmd_export)
 
     s = sub.add_parser("schema", help="print the table schema", description=cmd_schema.__doc__)
     s.set_defaults(func=cmd_schema)

@@ -133,6 +133,7 @@ def _pivot(frame: pd.DataFrame, cat: str, value: str, order: list[str]) -> dict[
     ``MAX_SERIES - 1`` largest merge into 其他专项, so the sums stay the same."""
     if frame.empty:
         return {}
+    frame = frame.assign(**{value: frame[value].astype("float64")})
     wide = frame.pivot_table(index=cat, columns="campaign", values=value, aggfunc="sum",
                              fill_value=0.0, observed=True).reindex(order, fill_value=0.0)
     totals = {str(c): float(wide[c].sum()) for c in wide.columns}
@@ -632,7 +633,8 @@ def render_figures(figs: list, fmt: str = "png", width: int = IMAGE_SIZE[0],
     """
     path = browser or find_browser()
     if path is None:
-        raise BrowserMissing()
+        env = os.environ.get("BROWSER_PATH")
+        raise BrowserMissing(f"BROWSER_PATH={env!r} is not an executable" if env else "")
     import kaleido
     from choreographer.errors import ChromeNotFoundError
 
@@ -743,9 +745,11 @@ def csv_bytes(view: q.View) -> bytes:
     """The filtered facts as CSV, UTF-8 with BOM (Excel reads the Chinese), formula-safe."""
     df = facts_frame(view)
     for c in df.columns:
-        if df[c].dtype == object:
+        if not pd.api.types.is_numeric_dtype(df[c]):        # text (object or str dtype)
             df[c] = df[c].map(neutralise)
-    return df.to_csv(index=False, float_format="%.15g").encode("utf-8-sig")
+    # CRLF rows (Excel's own); it also makes the csv module quote any field holding a CR or LF
+    return df.to_csv(index=False, float_format="%.15g", lineterminator="\r\n").encode(
+        "utf-8-sig")
 
 
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")   # not allowed in XLSX text
@@ -818,3 +822,79 @@ def file_stem(rep: Report) -> str:
              *(x for x in (rep.flt.province, rep.flt.city, rep.flt.district) if x),
              rep.made.isoformat()]
     return re.sub(r'[\\/:*?"<>|\s]+', "_", "_".join(parts))
+
+
+# --------------------------------------------------------------------------------------------
+# Files on disk (the command line)
+# --------------------------------------------------------------------------------------------
+
+FORMATS = ("pptx", "png", "svg", "csv", "xlsx")
+
+
+def _code(value: str, words: dict[str, str]) -> str:
+    """A code given as itself or as its Chinese word (区县级 -> district)."""
+    back = {v: k for k, v in words.items()}
+    return value if value in words else back.get(value, value)
+
+
+def parse_filters(campaigns=(), province=None, city=None, district=None, levels=(),
+                  metrics=(), since=None, until=None, scopes=(), scripts=(), search="",
+                  link: str | None = None) -> q.Filters:
+    """Filters from command-line values (codes or Chinese words), on top of a dashboard
+    ``link`` (its query string, as shared from the browser) when given.
+
+    >>> parse_filters(campaigns=["断卡"], metrics=["冻结资金"], since="2022-01-01").metrics
+    ('funds_frozen',)
+    >>> parse_filters(link="http://127.0.0.1:8501/?campaign=断流&level=city", province="福建省")
+    Filters(campaigns=('断流',), province='福建省', city=None, district=None, agency_levels=('city',), metrics=(), start=None, end=None, scopes=(), scripts=(), search='')
+    """
+    from dataclasses import replace
+    from urllib.parse import parse_qs, urlsplit
+
+    base = q.Filters.from_query(parse_qs(urlsplit(link).query)) if link else q.Filters()
+    labels = {k: v[0] for k, v in q.METRICS.items()}
+    kw: dict = {}
+    if campaigns:
+        kw["campaigns"] = tuple(campaigns)
+    for name, v in (("province", province), ("city", city), ("district", district)):
+        if v:
+            kw[name] = v
+    for name, vals, words in (("agency_levels", levels, q.AGENCY_LEVELS),
+                              ("metrics", metrics, labels), ("scopes", scopes, q.SCOPES),
+                              ("scripts", scripts, q.SCRIPTS)):
+        if vals:
+            kw[name] = tuple(_code(v, words) for v in vals)
+    if since:
+        kw["start"] = date.fromisoformat(since)
+    if until:
+        kw["end"] = date.fromisoformat(until)
+    if search:
+        kw["search"] = search
+    return replace(base, **kw)
+
+
+def write(fmt: str, data: q.Data, flt: q.Filters, out: str | os.PathLike,
+          metric: str | None = None, made: date | None = None) -> tuple[Report, list]:
+    """Write the ``fmt`` export of ``flt`` over ``data`` to ``out`` (a file; a folder for png and
+    svg). Returns the report and the paths written."""
+    from pathlib import Path
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    labels = {v[0]: k for k, v in q.METRICS.items()}
+    rep = report(data, flt, labels.get(metric, metric) if metric else None, made)
+    out = Path(out)
+    if fmt in ("png", "svg"):
+        out.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, b in render_images(rep, fmt):
+            (out / name).write_bytes(b)
+            paths.append(out / name)
+        return rep, paths
+    body = {"pptx": deck_bytes, "xlsx": xlsx_bytes,
+            "csv": lambda r: csv_bytes(r.view)}[fmt](rep)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(body)
+    tmp.replace(out)
+    return rep, [out]
