@@ -18,6 +18,7 @@ import streamlit as st
 
 from pipeline import figures as fg
 from pipeline import query as q
+from pipeline.export_ui import render_exports
 
 T0 = time.perf_counter()
 ALL = "全部"
@@ -33,7 +34,13 @@ def load_data(build: str, mtime: float) -> q.Data:
     prepared frames are large and read-only, and ``cache_data`` would unpickle a copy on every
     rerun (see benchmarks/bench_dashboard.py).
     """
-    return q.prepare(build, *q.read_build(build))
+    return q.prepare(q.read_facts(build), build)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def article(build: str, article_id: str) -> dict | None:
+    """One article's title, source and text, read from the build on demand."""
+    return q.read_article(build, article_id)
 
 
 def query_params() -> dict[str, list[str]]:
@@ -75,11 +82,8 @@ def init_state(data: q.Data) -> None:
 
 
 def date_bounds(data: q.Data) -> tuple[date, date]:
-    d = data.facts["date"].dropna()
-    if d.empty:
-        today = date.today()
-        return today, today
-    return d.min().date(), d.max().date()
+    b = q.date_bounds(data)
+    return b if b else (date.today(), date.today())
 
 
 def sidebar(data: q.Data) -> q.Filters:
@@ -137,10 +141,8 @@ def headline_row(view: q.View) -> None:
             note += f"；另有 {h.other_currency} 条外币金额未计入"
         col.metric(h.label, h.text, help=note, border=True)
     st.caption(q.COUNTING_RULE)
-    n_re = int((view.status == "reprint").sum())
-    n_in = int((view.status == "contained").sum())
-    st.caption(f"符合筛选条件的数据 {len(view.matched)} 条，计入合计 {len(view.counted)} 条"
-               f"（转载重复 {n_re} 条、已含于累计数 {n_in} 条未重复相加）。")
+    st.caption(f"符合筛选条件的数据 {view.n_matched} 条，计入合计 {view.n_counted} 条"
+               f"（转载重复 {view.n_reprint} 条、已含于累计数 {view.n_contained} 条未重复相加）。")
 
 
 def charts(data: q.Data, view: q.View, flt: q.Filters) -> str:
@@ -191,8 +193,8 @@ def charts(data: q.Data, view: q.View, flt: q.Filters) -> str:
 def evidence(data: q.Data, view: q.View) -> str | None:
     st.subheader("证据：筛选出的每一条数据")
     table = q.evidence_table(view, limit=1000)
-    if len(view.matched) > len(table):
-        st.caption(f"共 {len(view.matched)} 条，按日期显示最新的 {len(table)} 条；"
+    if view.n_matched > len(table):
+        st.caption(f"共 {view.n_matched} 条，按日期显示最新的 {len(table)} 条；"
                    "可用筛选条件缩小范围。")
     st.dataframe(table, hide_index=True, height=360)
     ids = list(table.index)
@@ -202,14 +204,15 @@ def evidence(data: q.Data, view: q.View) -> str | None:
         ss["fact"] = wanted
     if ss.get("fact") not in ids:
         ss["fact"] = ids[0]
-    labels = {fid: f"{i + 1}. {r['指标']} {r['数值']} · {r['地区']} · {r['日期'] or '日期不详'}"
-              for i, (fid, r) in enumerate(table.iterrows())}
+    labels = {fid: f"{i + 1}. {m} {v} · {r} · {d or '日期不详'}" for i, (fid, m, v, r, d) in
+              enumerate(zip(ids, table["指标"], table["数值"], table["地区"], table["日期"]))}
     fid = st.selectbox("选择一条数据查看原文（证据句高亮）", ids, key="fact",
                        format_func=labels.get)
-    row = view.matched[view.matched["fact_id"].eq(fid).fillna(False)].iloc[0]
-    art = data.articles.loc[row["article_id"]] if row["article_id"] in data.articles.index else None
+    row = q.fact_detail(data, fid)
+    art = article(data.build, row["article_id"]) if data.build else \
+        q.article_text(data, row["article_id"])
     st.text(f"标题：{row['title'] or '（无标题）'}    来源：{row['source']}")
-    if art is None or not isinstance(art["text"], str) or not art["text"]:
+    if not art or not art.get("text"):
         st.text("证据原文：" + str(row["evidence"]))
         st.warning("找不到这条数据所在文章的原文。")
     else:
@@ -239,6 +242,7 @@ def main() -> None:
     else:
         headline_row(view)
         metric = charts(data, view, flt)
+        render_exports(data, view, flt, metric)      # 导出 section: pipeline/export_ui.py
         if metric:
             params["chart"] = metric
         params["fact"] = evidence(data, view)

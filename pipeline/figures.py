@@ -8,6 +8,7 @@ amounts are drawn in 万元 or 亿元.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -133,32 +134,42 @@ def metric_mix(df: pd.DataFrame, colors: dict[str, str]) -> go.Figure:
     return _layout(fig, "指标构成（计入合计的数据条数）", height=max(320, 60 + 28 * len(order)))
 
 
-def region_treemap(df: pd.DataFrame, metric: str) -> go.Figure:
-    """Treemap 全国 > province > city > district of ``metric`` (``query.by_region``)."""
+def region_treemap(df: pd.DataFrame, metric: str, max_districts: int = 150) -> go.Figure:
+    """Treemap 全国 > province > city > district of ``metric`` (``query.by_region``).
+
+    Every level holds its full total; only the ``max_districts`` largest districts get their own
+    tile (the rest stay inside their city's tile), so a national table stays readable and light.
+    """
     label = q.metric_label(metric)
     unit = q.metric_unit(metric)
-    nodes: dict[str, list] = {}   # id -> [label, parent, value]
     root = "全国"
-    nodes[root] = [root, "", 0.0]
+    nodes: dict[str, list] = {root: [root, "", 0.0, 0]}   # id -> [label, parent, value, depth]
     for prov, city, dist, val in df[["province", "city", "district", "value"]].itertuples(
             index=False):
         path = [root]
         for part in (prov, city, dist):
-            if part is None or part == "":
-                break
+            if part is None or part == "" or part != part:
+                continue
             path.append(f"{path[-1]}/{part}")
             if path[-1] not in nodes:
-                nodes[path[-1]] = [part, path[-2], 0.0]
+                nodes[path[-1]] = [part, path[-2], 0.0, len(path) - 1]
         for node in path:
             nodes[node][2] += float(val)
-    ids = list(nodes)
-    vals = [nodes[i][2] for i in ids]
+    districts = sorted((k for k, v in nodes.items() if v[3] == 3), key=lambda k: -nodes[k][2])
+    for k in districts[max_districts:]:
+        del nodes[k]
+    ids = np.array(list(nodes), dtype=object)
+    vals = np.array([nodes[i][2] for i in ids], dtype=float)
     fig = go.Figure(go.Treemap(
-        ids=ids, labels=[nodes[i][0] for i in ids], parents=[nodes[i][1] for i in ids],
+        ids=ids, labels=np.array([nodes[i][0] for i in ids], dtype=object),
+        parents=np.array([nodes[i][1] for i in ids], dtype=object),
         values=vals, branchvalues="total",
-        customdata=[q.fmt_number(v, unit) for v in vals],
+        customdata=np.array([q.fmt_number(v, unit) for v in vals], dtype=object),
         texttemplate="%{label}<br>%{customdata}",
         hovertemplate="%{label}：%{customdata}<extra></extra>",
-        marker={"colors": [DEPTH_COLOURS[min(i.count("/"), 3)] for i in ids]},
+        marker={"colors": np.array([DEPTH_COLOURS[min(nodes[i][3], 3)] for i in ids],
+                                   dtype=object)},
         textfont={"color": "#1f2d3d"}))
-    return _layout(fig, f"地区分布：{label}（{unit}，面积表示数值）", height=480)
+    more = len(districts) - max_districts
+    note = f"；另有{more}个区县较小，计入所属城市" if more > 0 else ""
+    return _layout(fig, f"地区分布：{label}（{unit}，面积表示数值{note}）", height=480)

@@ -1,12 +1,16 @@
 """Read-side queries over the facts table: filter, count once, aggregate, format in Chinese.
 
-Pure functions on pandas DataFrames; no Streamlit, no extraction code. The dashboard and the
-exports use the same calls::
+Pure functions (pandas, pyarrow, numpy); no Streamlit, no extraction code. The dashboard and
+the exports use the same calls::
 
-    data = load(data_dir)                     # one consistent build, or None
+    data = load(data_dir)                     # one consistent build (or None); from_frames(rows)
     view = select(data, Filters(campaigns=("断卡",)))
     headline(view.counted)                    # {metric: Headline}
     by_district(view.counted, "cases_solved") # long frame: label, campaign, value
+    evidence_table(view)                      # the matched facts, Chinese headers
+
+``load`` does the heavy work once per build (categoricals, campaign membership, the sort orders
+of the counting rule); a filter change is then vectorised numpy over those arrays.
 
 No double counting (``COUNTING_RULE`` states it on the page):
 
@@ -26,13 +30,17 @@ from __future__ import annotations
 import html
 import math
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
 
 from . import tables
 
@@ -161,6 +169,15 @@ def money_scale(max_abs: float) -> tuple[float, str]:
 # Loading and preparing
 # --------------------------------------------------------------------------------------------
 
+#: Fact columns kept in the query frame, as categoricals (small, fast to compare and group).
+CATEGORIES = ("article_id", "metric", "unit", "currency", "qualifier", "scope", "province",
+              "city", "district", "agency", "agency_level", "script", "region_label",
+              "campaign_first")
+DAY0 = np.datetime64("1900-01-01", "D")
+MAX_BITS = 63                     # campaigns held as bits of one int64 column
+BIG = 1 << 20                     # > any day number (2800 years): packs (group, day) in one int
+
+
 def data_dir() -> Path:
     """The tables folder: ``$ANTIFRAUD_DATA`` or ``data``."""
     return Path(os.environ.get("ANTIFRAUD_DATA") or "data")
@@ -171,153 +188,262 @@ def build_key(folder: str | os.PathLike | None = None) -> tuple[str, float] | No
     b = tables.current_build(folder if folder is not None else data_dir())
     if b is None:
         return None
-    f = b / "facts.parquet"
     try:
-        mtime = max(f.stat().st_mtime, (b / "articles.parquet").stat().st_mtime)
+        mtime = max((b / f"{n}.parquet").stat().st_mtime for n in ("facts", "articles"))
     except FileNotFoundError:
         return None
     return str(b), mtime
 
 
 @dataclass
-class Containment:
-    """Pairs (inner, outer) of row numbers: ``outer`` is a cumulative total containing ``inner``."""
+class Counting:
+    """What the no-double-counting rule needs, computed once per build (module docstring).
 
-    n: int
-    inner: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    outer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    Per filter, ``counted_mask`` only subsets these precomputed orders: O(rows), no joins.
+    """
+
+    root: np.ndarray            # reprint group (duplicate_of chains resolved)
+    reprint_order: np.ndarray   # rows by (root, is a reprint, row): the original first
+    group: np.ndarray           # code of (agency, metric, currency); -1: the rule does not apply
+    start: np.ndarray           # period in days since 1900 (valid where ``dated``)
+    end: np.ndarray
+    dated: np.ndarray
+    cum: np.ndarray
+    op: np.ndarray
+    cum_order: np.ndarray       # dated cumulative rows by (group, start, -end)
+    tie: np.ndarray             # cumulative rows of one group and one period (or one undated
+    tie_order: np.ndarray       #   article): only the largest counts; rows by (tie, -value, row)
+    undated: np.ndarray         # code of (group, article) for undated rows in the rule, else -1
 
 
 @dataclass
 class Data:
     """One build, prepared for querying. Treat as read-only."""
 
-    build: str                      # the build folder both tables were read from
-    facts: pd.DataFrame             # prepared facts (see ``prepare_facts``)
-    articles: pd.DataFrame          # article_id, title, source, url, published, text (indexed by id)
-    containment: Containment
-    campaigns: list[str]            # all campaign names, most frequent first (fixes the colours)
+    build: str                  # the build folder both tables were read from ("" in memory)
+    facts: pd.DataFrame         # query frame: one row per fact, index = row number
+    detail: pa.Table            # every fact column, same row order (evidence rows come from it)
+    search: tuple[pa.ChunkedArray, pa.ChunkedArray]   # evidence, evidence_simplified
+    camp_rows: np.ndarray       # campaign membership: row number ...
+    camp_codes: np.ndarray      # ... and index into ``campaigns``
+    campaigns: list[str]        # all campaign names, most frequent first (fixes the colours)
+    counting: Counting
+    articles: pd.DataFrame | None = None   # in-memory articles (else read from ``build``)
+    choices: dict | None = None            # filter values present (``_choices``), made once
 
 
-def read_build(build: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(articles, facts) from one build folder (as returned by ``tables.current_build``)."""
-    b = Path(build)
-    return pd.read_parquet(b / "articles.parquet"), pd.read_parquet(b / "facts.parquet")
+def read_facts(build: str | os.PathLike) -> pa.Table:
+    """The facts table of one build folder (a file or a folder of partitions)."""
+    t = pads.dataset(Path(build) / "facts.parquet", format="parquet").to_table()
+    return t.cast(tables.FACTS_SCHEMA) if t.schema != tables.FACTS_SCHEMA else t
 
 
 def load(folder: str | os.PathLike | None = None) -> Data | None:
     """Read and prepare the current build of ``folder`` (default ``data_dir()``); None if none."""
     key = build_key(folder)
-    return None if key is None else prepare(key[0], *read_build(key[0]))
+    return None if key is None else prepare(read_facts(key[0]), key[0])
 
 
-def prepare(build: str, articles: pd.DataFrame, facts: pd.DataFrame) -> Data:
-    f = prepare_facts(facts)
-    arts = articles.reindex(columns=["article_id", "title", "source", "url", "published",
-                                     "outlet", "text"]).drop_duplicates("article_id")
-    arts = arts.set_index("article_id", drop=False)
-    counts = f["campaigns"].explode().dropna().value_counts()
-    names = sorted(counts.index, key=lambda c: (-counts[c], c))
-    return Data(build=build, facts=f, articles=arts, containment=containment_pairs(f),
-                campaigns=list(names))
+def from_frames(facts: pd.DataFrame | list[dict], articles: pd.DataFrame | None = None) -> Data:
+    """Prepare in-memory tables (rows with any subset of the schema's columns)."""
+    return prepare(tables.to_table(facts, tables.FACTS_SCHEMA), "", articles)
 
 
-def _as_list(v) -> list[str]:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return []
-    return [str(x) for x in v]
+def _cat(arr: pa.ChunkedArray | pa.Array) -> pd.Categorical:
+    """A string column as a pandas Categorical, encoded by Arrow (no Python strings per row)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    out = pc.dictionary_encode(arr).to_pandas()
+    return pd.Categorical(out) if not isinstance(out.dtype, pd.CategoricalDtype) else out
 
 
-def prepare_facts(facts: pd.DataFrame) -> pd.DataFrame:
-    """Add the derived columns the queries use (idempotent; input not modified).
+def prepare(facts: pa.Table, build: str = "", articles: pd.DataFrame | None = None) -> Data:
+    """The query frame, search columns, campaign membership and counting orders of ``facts``."""
+    facts = facts.combine_chunks()
+    n = facts.num_rows
+    col = facts.column
+    f = pd.DataFrame(index=pd.RangeIndex(n))
+    for c in ("fact_id", "article_id", "metric", "unit", "currency", "qualifier", "scope", "province",
+              "city", "district", "agency", "agency_level", "script"):
+        f[c] = _cat(col(c))
+    f["value"] = col("value").to_pandas().astype("float64")
+    published = pd.to_datetime(col("published").to_pandas(), errors="coerce")
+    period_start = pd.to_datetime(col("period_start").to_pandas(), errors="coerce")
+    f["date"] = pd.to_datetime(col("period_end").to_pandas(), errors="coerce").fillna(published)
+    # region label: the most specific level, with its city where there is a district
+    prov, city, dist = (col(c) for c in ("province", "city", "district"))
+    label = pc.if_else(pc.is_valid(dist),
+                       pc.binary_join_element_wise(pc.fill_null(city, ""), dist, ""),
+                       pc.coalesce(city, prov, pa.scalar("全国")))
+    f["region_label"] = _cat(label)
+    # campaigns: membership pairs and the first named
+    camps = col("campaigns").combine_chunks() if isinstance(col("campaigns"), pa.ChunkedArray) \
+        else col("campaigns")
+    camps = pc.fill_null(camps, pa.scalar([], type=camps.type)) if camps.null_count else camps
+    rows = pc.list_parent_indices(camps).to_numpy().astype(np.int64)
+    flat = pc.list_flatten(camps)
+    names_all, codes = (np.array([], dtype=object), np.zeros(0, np.int64))
+    if len(flat):
+        enc = pc.dictionary_encode(flat).combine_chunks() if isinstance(flat, pa.ChunkedArray) \
+            else pc.dictionary_encode(flat)
+        names_all = np.array(enc.dictionary.to_pylist(), dtype=object)
+        codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    freq = np.bincount(codes, minlength=len(names_all))
+    order = sorted(range(len(names_all)), key=lambda i: (-freq[i], names_all[i]))
+    remap = np.empty(len(names_all), np.int64)
+    remap[order] = np.arange(len(order))
+    codes = remap[codes] if len(codes) else codes
+    campaigns = [str(names_all[i]) for i in order]
+    offsets = camps.offsets.to_numpy()
+    lengths = np.diff(offsets)
+    has = lengths > 0
+    first = np.full(n, len(campaigns), dtype=np.int64)          # NO_CAMPAIGN
+    if len(codes):
+        first[has] = codes[offsets[:-1][has]]
+    f["campaign_first"] = pd.Categorical.from_codes(first, campaigns + [NO_CAMPAIGN])
+    # bit i of camp_bits: the fact names campaigns[i] (the 63 most frequent; the rest in lists)
+    bits = np.zeros(n, dtype=np.int64)
+    small = codes < MAX_BITS
+    np.bitwise_or.at(bits, rows[small], np.left_shift(1, codes[small]))
+    f["camp_bits"] = bits
+    extra = np.zeros(n, dtype=bool)
+    extra[rows[~small]] = True
+    more = np.full(n, None, dtype=object)
+    if extra.any():
+        lists = camps.to_pylist()
+        for i in np.flatnonzero(extra):
+            more[i] = lists[i]
+    f["camp_more"] = pd.Series(more, dtype=object)
+    f["_row"] = np.arange(n, dtype=np.int64)
+    search = (col("evidence"), col("evidence_simplified"))
+    counting = _counting(f, col("duplicate_of"), period_start)
+    return Data(build=str(build), facts=f, detail=facts, search=search, camp_rows=rows,
+                camp_codes=codes, campaigns=campaigns, counting=counting, choices=_choices(f),
+                articles=None if articles is None else articles.drop_duplicates(
+                    "article_id").set_index("article_id", drop=False))
 
-    ``_row`` row number; ``date`` = period_end, else published (datetime64); ``p_start``/``p_end``
-    the period used by the counting rule; ``camp_key`` = "|a|b|"; ``campaign_first``;
-    ``root`` reprint group; ``is_reprint``; ``region_label``.
-    """
-    if "_row" in facts.columns:
-        return facts
-    cols = [c for c, _, _ in tables.FACT_COLUMNS]
-    f = facts.reindex(columns=cols).reset_index(drop=True).copy()
-    f["_row"] = np.arange(len(f), dtype=np.int64)
-    f["value"] = pd.to_numeric(f["value"], errors="coerce")
-    for c in ("published", "period_start", "period_end"):
-        f[c] = pd.to_datetime(f[c], errors="coerce")
-    f["date"] = f["period_end"].fillna(f["published"])
-    f["p_end"] = f["date"]
-    year_start = pd.to_datetime(f["p_end"].dt.year.astype("Int64").astype("string") + "-01-01",
-                                errors="coerce")
-    f["p_start"] = f["period_start"].fillna(
-        year_start.where(f["scope"].eq("cumulative"), f["p_end"]))
-    camps = [_as_list(v) for v in f["campaigns"]]
-    f["campaigns"] = camps
-    f["camp_key"] = pd.Series(["|" + "|".join(c) + "|" for c in camps], dtype="string")
-    f["campaign_first"] = pd.Series([c[0] if c else NO_CAMPAIGN for c in camps], dtype="string")
-    # Reprint groups: follow duplicate_of chains to the first fact.
-    parent = dict(zip(f["fact_id"], f["duplicate_of"]))
-    roots = []
-    for fid, dup in zip(f["fact_id"], f["duplicate_of"]):
-        seen = 0
-        while isinstance(dup, str) and dup and seen < 50:
-            fid, dup = dup, parent.get(dup)
-            seen += 1
-        roots.append(fid if isinstance(fid, str) else "")
-    f["root"] = pd.factorize(pd.Series(roots, dtype=object))[0].astype(np.int64)
-    f["is_reprint"] = f["duplicate_of"].notna() & f["duplicate_of"].astype("string").ne("")
-    f["region_label"] = region_labels(f)
-    for c in ("metric", "scope", "qualifier", "province", "city", "district", "agency",
-              "agency_level", "script", "currency", "unit"):
-        f[c] = f[c].astype("string")
-    return f
+
+def _days(s: pd.Series) -> np.ndarray:
+    v = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    out = (v - DAY0).astype(np.int64)
+    out[np.isnat(v)] = 0
+    return out
 
 
-def region_labels(f: pd.DataFrame) -> pd.Series:
-    """Most specific region of each fact, with its city where the district name needs it."""
-    prov, city, dist = (f[c].astype("string") for c in ("province", "city", "district"))
-    out = dist.where(dist.isna(), city.fillna("") + dist.fillna(""))
-    out = out.fillna(city).fillna(prov).fillna("全国")
-    return out.astype("string")
-
-
-def containment_pairs(f: pd.DataFrame) -> Containment:
-    """All (inner, outer) pairs of the counting rule over the prepared facts ``f``."""
+def _counting(f: pd.DataFrame, duplicate_of: pa.ChunkedArray, period_start: pd.Series) -> Counting:
     n = len(f)
-    base = f.loc[f["agency"].notna() & f["value"].notna(),
-                 ["_row", "article_id", "agency", "metric", "currency", "scope", "value",
-                  "p_start", "p_end"]].copy()
-    if base.empty:
-        return Containment(n)
-    base["currency"] = base["currency"].fillna(BASE_CURRENCY)
-    base = base[base["metric"].map(metric_kind).ne("percent")]
-    outer = base[base["scope"].eq("cumulative")]
-    keys = ["agency", "metric", "currency"]
-    inners, outers = [], []
-    # One metric at a time keeps the self-join small.
-    for metric, o in outer.groupby("metric", sort=False):
-        i = base[base["metric"].eq(metric)]
-        m = i.merge(o, on=keys, suffixes=("", "_o"))
-        m = m[m["_row"].ne(m["_row_o"])]
-        if m.empty:
-            continue
-        undated = m["p_end"].isna() | m["p_end_o"].isna()
-        same_article_undated = undated & m["article_id"].eq(m["article_id_o"])
-        overlap = (m["p_start"] <= m["p_end_o"]) & (m["p_end"] >= m["p_start_o"])
-        inside = (m["p_start_o"] <= m["p_start"]) & (m["p_end_o"] >= m["p_end"])
-        len_i = (m["p_end"] - m["p_start"]).fillna(pd.Timedelta(0))
-        len_o = (m["p_end_o"] - m["p_start_o"]).fillna(pd.Timedelta(0))
-        same_period = (inside.fillna(False) & (len_i == len_o)) | same_article_undated
-        # Strict order between cumulative totals of one period: larger value, then later row.
-        wins = (m["value_o"] > m["value"]) | ((m["value_o"] == m["value"]) & (m["_row_o"] < m["_row"]))
-        is_op = m["scope"].eq("operation")
-        is_cum = m["scope"].eq("cumulative")
-        keep = (is_op & (overlap.fillna(False) | same_article_undated)) | (
-            is_cum & ((inside.fillna(False) & (len_o > len_i)) | (same_period & wins)))
-        m = m[keep.fillna(False)]
-        inners.append(m["_row"].to_numpy(np.int64))
-        outers.append(m["_row_o"].to_numpy(np.int64))
-    if not inners:
-        return Containment(n)
-    return Containment(n, np.concatenate(inners), np.concatenate(outers))
+    rows = np.arange(n, dtype=np.int64)
+    # 1. reprint roots: follow duplicate_of to the first fact (chains are short)
+    ids = pd.Index(f["fact_id"].cat.categories)
+    first_row = np.full(len(ids), -1, np.int64)
+    codes = f["fact_id"].cat.codes.to_numpy().astype(np.int64)
+    first_row[codes[::-1]] = rows[::-1]            # first row of each fact_id
+    dup = pd.Series(duplicate_of.to_pandas(), dtype=object)
+    is_reprint = (dup.notna() & dup.ne("")).to_numpy(bool)
+    where = ids.get_indexer(dup.where(pd.Series(is_reprint), None))
+    parent = np.where(where >= 0, first_row[np.maximum(where, 0)], -1)
+    parent[~is_reprint] = -1
+    root = rows.copy()
+    for _ in range(50):
+        p = parent[root]
+        step = p >= 0
+        if not step.any():
+            break
+        root = np.where(step, p, root)
+    reprint_order = np.lexsort((rows, is_reprint, root))
+    # 2. groups of the containment rule
+    cum = (f["scope"] == "cumulative").to_numpy(bool)
+    op = (f["scope"] == "operation").to_numpy(bool)
+    mcodes = f["metric"].cat.codes.to_numpy().astype(np.int64)
+    pct = np.array([metric_kind(m) == "percent" for m in f["metric"].cat.categories] + [True])
+    eligible = ((f["agency"].cat.codes.to_numpy() >= 0) & f["value"].notna().to_numpy(bool)
+                & ~pct[mcodes])
+    cur = f["currency"]
+    ccodes = np.where(cur.isna() | (cur == BASE_CURRENCY), -1,
+                      cur.cat.codes.to_numpy()).astype(np.int64) + 1
+    packed = ((f["agency"].cat.codes.to_numpy().astype(np.int64) * (len(pct) + 1) + mcodes + 1)
+              * (len(cur.cat.categories) + 1) + ccodes)
+    group = np.where(eligible, pd.factorize(packed)[0] if n else packed, -1).astype(np.int64)
+    dated = f["date"].notna().to_numpy(bool)
+    end = _days(f["date"])
+    year_start = pd.Series(f["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[Y]")
+                           .astype("datetime64[ns]"), index=f.index)
+    start_dt = period_start.where(period_start.notna(),
+                                  year_start.where(pd.Series(cum), f["date"]))
+    start = np.minimum(_days(start_dt), end)
+    in_rule = group >= 0
+    # dated cumulative rows by (group, start, -end)
+    dc = np.flatnonzero(in_rule & cum & dated)
+    cum_order = dc[np.lexsort((-end[dc], start[dc], group[dc]))]
+    # ties: one group and one period, or one group and one undated article
+    art = f["article_id"].cat.codes.to_numpy().astype(np.int64)
+    undated = np.full(n, -1, np.int64)
+    ud = np.flatnonzero(in_rule & ~dated)
+    if len(ud):
+        undated[ud] = pd.factorize(group[ud] * (art.max() + 2) + art[ud] + 1)[0]
+    tie = np.full(n, -1, np.int64)
+    if len(dc):
+        tie[dc] = pd.factorize((group[dc] * BIG + start[dc]) * BIG + end[dc])[0]
+    uc = np.flatnonzero(in_rule & cum & ~dated)
+    if len(uc):
+        tie[uc] = undated[uc] + (tie.max() + 1)
+    tc = np.flatnonzero(tie >= 0)
+    value = f["value"].to_numpy(float)
+    tie_order = tc[np.lexsort((tc, -value[tc], tie[tc]))]
+    return Counting(root=root, reprint_order=reprint_order, group=group, start=start, end=end,
+                    dated=dated, cum=cum, op=op, cum_order=cum_order, tie=tie,
+                    tie_order=tie_order, undated=undated)
+
+
+def _group_cummax(g: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Running maximum of ``v`` restarting at each new ``g`` (``g`` sorted, 0 <= v < BIG)."""
+    w = g * BIG + v
+    return np.maximum.accumulate(w) - g * BIG
+
+
+def counted_mask(c: Counting, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(counted, live) row masks for the selected rows ``mask``: ``live`` after dropping repeated
+    reprints, ``counted`` after the containment rule too."""
+    n = len(mask)
+    sub = c.reprint_order[mask[c.reprint_order]]
+    r = c.root[sub]
+    first = np.ones(len(sub), dtype=bool)
+    first[1:] = r[1:] != r[:-1]
+    live = np.zeros(n, dtype=bool)
+    live[sub[first]] = True
+    absorbed = np.zeros(n, dtype=bool)
+    # cumulative totals of one period: only the largest
+    t = c.tie_order[live[c.tie_order]]
+    tg = c.tie[t]
+    later = np.zeros(len(t), dtype=bool)
+    later[1:] = tg[1:] == tg[:-1]
+    absorbed[t[later]] = True
+    # cumulative totals strictly inside a longer one
+    k = c.cum_order[live[c.cum_order]]
+    if len(k):
+        g, s, e = c.group[k], c.start[k], c.end[k]
+        runmax = _group_cummax(g, e)
+        idx = np.arange(len(k))
+        newblock = np.ones(len(k), dtype=bool)
+        newblock[1:] = (g[1:] != g[:-1]) | (s[1:] != s[:-1])
+        bstart = np.maximum.accumulate(np.where(newblock, idx, 0))
+        prev = np.maximum(bstart - 1, 0)
+        has_prev = (bstart > 0) & (g[prev] == g)
+        inside = (has_prev & (runmax[prev] >= e)) | (e[bstart] > e)
+        absorbed[k[inside]] = True
+        # operations overlapping a cumulative total
+        ops = np.flatnonzero(live & c.op & c.dated & (c.group >= 0))
+        if len(ops):
+            pos = np.searchsorted(g * BIG + s, c.group[ops] * BIG + c.end[ops], side="right") - 1
+            p = np.maximum(pos, 0)
+            hit = (pos >= 0) & (g[p] == c.group[ops]) & (runmax[p] >= c.start[ops])
+            absorbed[ops[hit]] = True
+    # undated operations of an article that also states an undated total
+    totals = c.undated[live & c.cum & (c.undated >= 0)]
+    if len(totals):
+        ops = np.flatnonzero(live & c.op & (c.undated >= 0))
+        absorbed[ops[np.isin(c.undated[ops], totals)]] = True
+    return live & ~absorbed, live
 
 
 # --------------------------------------------------------------------------------------------
@@ -403,104 +529,115 @@ class Filters:
         return replace(self, **kw)
 
 
-def filter_facts(facts: pd.DataFrame, flt: Filters) -> pd.DataFrame:
-    """The facts matching ``flt`` (all of them, reprints included), in input order."""
-    f = prepare_facts(facts)
-    m = np.ones(len(f), dtype=bool)
+def filter_mask(data: Data, flt: Filters) -> np.ndarray:
+    """Boolean row mask of the facts matching ``flt``."""
+    f = data.facts
+    n = len(f)
+    m = np.ones(n, dtype=bool)
     if flt.campaigns:
-        cm = np.zeros(len(f), dtype=bool)
-        for c in flt.campaigns:
-            cm |= f["camp_key"].str.contains(f"|{c}|", regex=False).fillna(False).to_numpy(bool)
+        want = [i for i, c in enumerate(data.campaigns) if c in set(flt.campaigns)]
+        cm = np.zeros(n, dtype=bool)
+        cm[data.camp_rows[np.isin(data.camp_codes, want)]] = True
         m &= cm
-    for col, val in (("province", flt.province), ("city", flt.city), ("district", flt.district)):
-        if val:
-            m &= f[col].eq(val).fillna(False).to_numpy(bool)
-    for col, vals in (("agency_level", flt.agency_levels), ("metric", flt.metrics),
+    for col, vals in (("province", (flt.province,) if flt.province else ()),
+                      ("city", (flt.city,) if flt.city else ()),
+                      ("district", (flt.district,) if flt.district else ()),
+                      ("agency_level", flt.agency_levels), ("metric", flt.metrics),
                       ("scope", flt.scopes), ("script", flt.scripts)):
         if vals:
-            m &= f[col].isin(vals).fillna(False).to_numpy(bool)
-    if flt.start is not None:
-        m &= (f["date"] >= pd.Timestamp(flt.start)).fillna(False).to_numpy(bool)
-    if flt.end is not None:
-        m &= (f["date"] <= pd.Timestamp(flt.end)).fillna(False).to_numpy(bool)
+            cats = f[col].cat.categories
+            codes = [cats.get_loc(v) for v in vals if v in cats]
+            m &= np.isin(f[col].cat.codes.to_numpy(), codes)
+    if flt.start is not None or flt.end is not None:
+        d = f["date"].to_numpy(dtype="datetime64[ns]")
+        ok = ~np.isnat(d)
+        if flt.start is not None:
+            ok &= d >= np.datetime64(flt.start, "ns")
+        if flt.end is not None:
+            ok &= d <= np.datetime64(flt.end, "ns")
+        m &= ok
     q = flt.search.strip()
-    if q:
-        hit = np.zeros(len(f), dtype=bool)
-        for col in ("evidence", "evidence_simplified"):
-            s = f[col].astype("string")
-            hit |= s.str.contains(q, regex=False, case=False).fillna(False).to_numpy(bool)
+    if q and n:
+        hit = np.zeros(n, dtype=bool)
+        for arr in data.search:
+            h = pc.fill_null(pc.match_substring(arr, q, ignore_case=True), False)
+            hit |= h.to_numpy(zero_copy_only=False).astype(bool)
         m &= hit
-    return f[m]
+    return m
 
 
-def counted_mask(selected: pd.DataFrame, containment: Containment | None = None) -> pd.Series:
-    """Which of the ``selected`` facts count in sums (the module's no-double-counting rule).
-
-    ``containment`` must come from the full prepared table that ``selected`` was filtered from;
-    when None it is computed from ``selected`` itself.
-    """
-    s = prepare_facts(selected)
-    if s.empty:
-        return pd.Series(np.zeros(0, dtype=bool), index=s.index)
-    if containment is None:
-        containment = containment_pairs(s)
-        rows = np.arange(len(s), dtype=np.int64)
-        n = len(s)
-    else:
-        rows = s["_row"].to_numpy(np.int64)
-        n = containment.n
-    # 1. reprints: one fact per root, the original first.
-    roots = s["root"].to_numpy(np.int64)
-    order = np.lexsort((rows, s["is_reprint"].to_numpy(bool), roots))
-    first = np.ones(len(s), dtype=bool)
-    r_sorted = roots[order]
-    first[1:] = r_sorted[1:] != r_sorted[:-1]
-    keep = np.zeros(len(s), dtype=bool)
-    keep[order[first]] = True
-    # 2. containment among the kept ones.
-    live = np.zeros(n, dtype=bool)
-    live[rows[keep]] = True
-    if len(containment.inner):
-        hit = live[containment.inner] & live[containment.outer]
-        absorbed = np.zeros(n, dtype=bool)
-        absorbed[containment.inner[hit]] = True
-        keep &= ~absorbed[rows]
-    return pd.Series(keep, index=s.index)
+def filter_facts(data: Data | pd.DataFrame, flt: Filters) -> pd.DataFrame:
+    """The facts matching ``flt`` (all of them, reprints included), as query-frame rows."""
+    data = data if isinstance(data, Data) else from_frames(data)
+    return data.facts[filter_mask(data, flt)]
 
 
-@dataclass
+#: Columns of ``View.counted``: what the aggregations need (evidence rows come from ``detail``).
+COUNTED_COLUMNS = ["fact_id", "metric", "value", "currency", "province", "city", "district",
+                   "region_label", "date", "campaign_first", "camp_bits", "camp_more", "_row"]
+
+
 class View:
-    """The result of one filter: every matching fact, and the ones that count in sums."""
+    """The result of one filter: every matching fact, and the ones that count in sums.
 
-    matched: pd.DataFrame
-    counted: pd.DataFrame
-    status: pd.Series               # per matched fact: counted | reprint | contained
+    Frames are built on first use: a rerun that only needs the sums never copies the rest.
+    """
+
+    def __init__(self, data: Data, mask: np.ndarray, keep: np.ndarray, live: np.ndarray,
+                 preferred: tuple[str, ...] = ()):
+        self.data, self.mask, self.keep, self.live = data, mask, keep, live
+        self.preferred = preferred
+        self.n_matched = int(mask.sum())
+        self.n_counted = int(keep.sum())
+        self.n_reprint = int((mask & ~live).sum())
+        self.n_contained = self.n_matched - self.n_counted - self.n_reprint
 
     @property
     def empty(self) -> bool:
-        return self.matched.empty
+        return self.n_matched == 0
+
+    @cached_property
+    def matched(self) -> pd.DataFrame:
+        """Query-frame rows matching the filter."""
+        return self.data.facts[self.mask]
+
+    @cached_property
+    def counted(self) -> pd.DataFrame:
+        """The rows that count (``COUNTED_COLUMNS``), plus ``campaign`` for colouring."""
+        rows = np.flatnonzero(self.keep)
+        f = self.data.facts[COUNTED_COLUMNS].take(rows)
+        return f.assign(campaign=main_campaign(self.data, rows, self.preferred))
+
+    @cached_property
+    def status(self) -> pd.Series:
+        """Per matched row: counted, reprint or contained."""
+        codes = self._status_codes()[self.mask]
+        return pd.Series(pd.Categorical.from_codes(codes, STATUSES),
+                         index=self.data.facts.index[self.mask])
+
+    def _status_codes(self) -> np.ndarray:
+        return np.where(self.keep, 0, np.where(self.live, 2, 1)).astype(np.int8)
 
 
 def select(data: Data, flt: Filters) -> View:
-    matched = filter_facts(data.facts, flt)
-    keep = counted_mask(matched, data.containment)
-    status = pd.Series(np.where(keep, "counted",
-                                np.where(matched["is_reprint"].to_numpy(bool) if len(matched)
-                                         else np.zeros(0, bool), "reprint", "contained")),
-                       index=matched.index, dtype="string")
-    counted = matched[keep.to_numpy(bool)].copy()
-    counted["campaign"] = main_campaign(counted, flt.campaigns)
-    return View(matched=matched, counted=counted, status=status)
+    """Filter, then apply the no-double-counting rule."""
+    mask = filter_mask(data, flt)
+    keep, live = counted_mask(data.counting, mask)
+    return View(data, mask, keep, live, flt.campaigns)
 
 
-def main_campaign(f: pd.DataFrame, preferred: tuple[str, ...] = ()) -> pd.Series:
+def main_campaign(data: Data, rows: np.ndarray, preferred: tuple[str, ...] = ()) -> pd.Categorical:
     """One campaign per fact for colouring stacked charts: the first selected campaign it names,
     else the first it names, else ``NO_CAMPAIGN``."""
-    out = f["campaign_first"].astype("string").copy()
+    first = data.facts["campaign_first"]
+    out = first.cat.codes.to_numpy()[rows].astype(np.int64)
     for c in reversed(preferred):
-        hit = f["camp_key"].str.contains(f"|{c}|", regex=False).fillna(False)
-        out = out.mask(hit, c)
-    return out
+        if c in data.campaigns:
+            i = data.campaigns.index(c)
+            member = np.zeros(len(data.facts), dtype=bool)
+            member[data.camp_rows[data.camp_codes == i]] = True
+            out = np.where(member[rows], i, out)
+    return pd.Categorical.from_codes(out, first.cat.categories)
 
 
 # --------------------------------------------------------------------------------------------
@@ -517,40 +654,55 @@ class Headline:
     other_currency: int = 0         # money facts in another currency, not summed
 
 
-def summable(counted: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """The counted facts of ``metric`` that can be added up (money: CNY only)."""
-    f = counted[counted["metric"].eq(metric).fillna(False) & counted["value"].notna()]
+def summable(counted: pd.DataFrame, metric: str, columns: list[str] | None = None
+             ) -> pd.DataFrame:
+    """The counted facts of ``metric`` that can be added up (money: CNY only); only ``columns``
+    (default all)."""
+    ok = (counted["metric"] == metric).to_numpy(bool) & counted["value"].notna().to_numpy(bool)
     if metric_kind(metric) == "money":
-        f = f[f["currency"].fillna(BASE_CURRENCY).eq(BASE_CURRENCY)]
-    return f
+        cur = counted["currency"]
+        ok &= (cur.isna() | (cur == BASE_CURRENCY)).to_numpy(bool)
+    return counted.loc[ok, columns] if columns is not None else counted[ok]
 
 
 def headline(counted: pd.DataFrame, metrics: list[str] | None = None) -> dict[str, Headline]:
     """Sum of each headline metric over the counted facts."""
+    cats = list(counted["metric"].cat.categories)
+    k = len(cats) + 1
+    codes = counted["metric"].cat.codes.to_numpy().astype(np.int64) % k   # -1 (null) -> k-1
+    value = counted["value"].to_numpy(float)
+    cur = counted["currency"]
+    base = (cur.isna() | (cur == BASE_CURRENCY)).to_numpy(bool)
+    money = np.array([metric_kind(c) == "money" for c in cats] + [False])
+    ok = ~np.isnan(value) & (base | ~money[codes])
+    sums = np.bincount(codes[ok], weights=value[ok], minlength=k)
+    n_ok = np.bincount(codes[ok], minlength=k)
+    n_all = np.bincount(codes, minlength=k)
     out = {}
     for m in metrics or HEADLINE_METRICS:
-        f = summable(counted, m)
-        total = float(f["value"].sum()) if len(f) else 0.0
-        other = 0
-        if metric_kind(m) == "money":
-            allm = counted[counted["metric"].eq(m).fillna(False)]
-            other = int(len(allm) - len(f))
+        i = cats.index(m) if m in cats else None
+        total = float(sums[i]) if i is not None else 0.0
+        n = int(n_ok[i]) if i is not None else 0
+        other = int(n_all[i] - n_ok[i]) if i is not None and metric_kind(m) == "money" else 0
         out[m] = Headline(m, metric_label(m), total,
-                          fmt_number(total, metric_unit(m)) if len(f) else "—", int(len(f)), other)
+                          fmt_number(total, metric_unit(m)) if n else "—", n, other)
     return out
 
 
 def by_district(counted: pd.DataFrame, metric: str, top: int = 30) -> pd.DataFrame:
     """Sum per district (label, campaign, value), districts by total descending; only facts
-    resolved to a district. ``attrs['undistricted']`` = facts left out."""
-    f = summable(counted, metric)
-    has = f["district"].notna()
+    resolved to a district. ``attrs``: ``undistricted`` facts left out, ``districts`` in all."""
+    f = summable(counted, metric, ["district", "region_label", "campaign", "value"])
+    has = f["district"].notna().to_numpy(bool)
     d = f[has]
     g = (d.groupby(["region_label", "campaign"], observed=True, sort=False)["value"].sum()
-         .rename("value").reset_index().rename(columns={"region_label": "label"}))
-    totals = g.groupby("label")["value"].sum().sort_values(ascending=False)
+         .reset_index().rename(columns={"region_label": "label"}))
+    g["label"] = g["label"].astype(object)
+    g["campaign"] = g["campaign"].astype(object)
+    totals = g.groupby("label", sort=False)["value"].sum().sort_values(ascending=False,
+                                                                       kind="stable")
     keep = list(totals.index[:top])
-    g = g[g["label"].isin(keep)]
+    g = g[g["label"].isin(keep)].copy()
     g["rank"] = g["label"].map({k: i for i, k in enumerate(keep)})
     g = g.sort_values(["rank", "value"], ascending=[True, False]).drop(columns="rank")
     g = g.reset_index(drop=True)
@@ -561,28 +713,53 @@ def by_district(counted: pd.DataFrame, metric: str, top: int = 30) -> pd.DataFra
 
 def by_campaign(counted: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Sum per campaign (campaign, value, facts); a fact naming two campaigns is in both bars."""
-    f = summable(counted, metric)[["campaigns", "value"]].copy()
-    f["campaigns"] = [c if len(c) else [NO_CAMPAIGN] for c in f["campaigns"]]
-    e = f.explode("campaigns")
-    g = (e.groupby("campaigns", sort=False)["value"].agg(["sum", "size"])
-         .rename(columns={"sum": "value", "size": "facts"}).reset_index()
-         .rename(columns={"campaigns": "campaign"}))
+    f = summable(counted, metric, ["campaign_first", "camp_bits", "camp_more", "value"])
+    names = list(f["campaign_first"].cat.categories)[:-1]     # campaigns, most frequent first
+    bits = f["camp_bits"].to_numpy(np.int64)
+    value = f["value"].to_numpy(float)
+    rows = []
+    for i, name in enumerate(names[:MAX_BITS]):
+        hit = (bits >> i) & 1 == 1
+        if hit.any():
+            rows.append((name, float(value[hit].sum()), int(hit.sum())))
+    more = f["camp_more"].to_numpy(dtype=object)
+    extra: dict[str, list] = {}
+    for lst, v in zip(more, value):
+        for name in (lst if lst is not None else ()):
+            if name not in names[:MAX_BITS]:
+                extra.setdefault(name, [0.0, 0])
+                extra[name][0] += v
+                extra[name][1] += 1
+    rows += [(k, v, c) for k, (v, c) in extra.items()]
+    none = bits == 0
+    none &= np.array([x is None for x in more], dtype=bool) if len(more) else none
+    if none.any():
+        rows.append((NO_CAMPAIGN, float(value[none].sum()), int(none.sum())))
+    g = pd.DataFrame(rows, columns=["campaign", "value", "facts"])
     return g.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def by_month(counted: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Sum per month of the fact's date (month as 'YYYY-MM', campaign, value), months ascending."""
-    f = summable(counted, metric)
-    f = f[f["date"].notna()]
-    month = f["date"].dt.strftime("%Y-%m")
-    g = (f.assign(month=month).groupby(["month", "campaign"], sort=True)["value"].sum()
-         .rename("value").reset_index())
+    """Sum per month of the fact's date (month 'YYYY-MM', campaign, value), months ascending."""
+    f = summable(counted, metric, ["date", "campaign", "value"])
+    d = f["date"].to_numpy(dtype="datetime64[ns]")
+    ok = ~np.isnat(d)
+    g = (pd.DataFrame({"month": d[ok].astype("datetime64[M]"),
+                       "campaign": f["campaign"].to_numpy(dtype=object)[ok],
+                       "value": f["value"].to_numpy(float)[ok]})
+         .groupby(["month", "campaign"], sort=True)["value"].sum().reset_index())
+    g["month"] = g["month"].dt.strftime("%Y-%m")
     return g
 
 
 def metric_mix(counted: pd.DataFrame) -> pd.DataFrame:
     """Number of counted facts per metric and campaign (metric, label, campaign, facts)."""
-    g = (counted.groupby(["metric", "campaign"], sort=False).size().rename("facts").reset_index())
+    g = (counted[["metric", "campaign"]].groupby(["metric", "campaign"], observed=True,
+                                                 sort=False).size()
+         .rename("facts").reset_index())
+    g = g[g["facts"] > 0]
+    g["metric"] = g["metric"].astype(object)
+    g["campaign"] = g["campaign"].astype(object)
     g["label"] = g["metric"].map(metric_label)
     tot = g.groupby("metric")["facts"].transform("sum")
     return g.assign(_t=tot).sort_values(["_t", "metric"], ascending=[False, True]).drop(
@@ -591,44 +768,91 @@ def metric_mix(counted: pd.DataFrame) -> pd.DataFrame:
 
 def by_region(counted: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Sum per (province, city, district); missing levels are None."""
-    f = summable(counted, metric)
-    g = (f.groupby(["province", "city", "district"], dropna=False)["value"].sum()
-         .rename("value").reset_index())
+    f = summable(counted, metric, ["province", "city", "district", "value"])
+    g = (f.groupby(["province", "city", "district"], dropna=False, observed=True)["value"]
+         .sum().reset_index())
+    g = g[g["value"].notna()]
     for c in ("province", "city", "district"):
         g[c] = g[c].astype(object).where(g[c].notna(), None)
-    return g
+    return g.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
 # Evidence
 # --------------------------------------------------------------------------------------------
 
+STATUSES = ["counted", "reprint", "contained"]
 STATUS_LABELS = {"counted": "计入", "reprint": "转载（不重复计）", "contained": "已含于累计数"}
 EVIDENCE_COLUMNS = ["指标", "数值", "限定", "口径", "地区", "机构", "专项", "日期", "证据原文",
                     "来源", "计数"]
 
 
+def evidence_rows(view: View, limit: int | None = 1000) -> pd.DataFrame:
+    """The matched facts with every column, newest first (at most ``limit``)."""
+    c = view.data.counting
+    rows = np.flatnonzero(view.mask)
+    key = np.where(c.dated[rows], c.end[rows], -1)
+    if limit is not None and len(rows) > limit:
+        part = np.argpartition(-key, limit - 1)[:limit]
+        rows, key = rows[part], key[part]
+    order = np.lexsort((rows, -key))
+    rows = rows[order]
+    out = view.data.detail.take(pa.array(rows, type=pa.int64())).to_pandas()
+    f = view.data.facts
+    out.index = f.index[rows]
+    out["date"] = f["date"].to_numpy()[rows]
+    out["region_label"] = f["region_label"].take(rows).astype(object).to_numpy()
+    out["status"] = np.array(STATUSES, dtype=object)[view._status_codes()[rows]]
+    return out
+
+
 def evidence_table(view: View, limit: int | None = 1000) -> pd.DataFrame:
     """The matched facts for reading: newest first, Chinese headers, ``fact_id`` as index."""
-    f = view.matched.sort_values(["date", "_row"], ascending=[False, True], na_position="last")
-    if limit is not None:
-        f = f.head(limit)
+    f = evidence_rows(view, limit)
     out = pd.DataFrame({
         "指标": f["metric"].map(metric_label),
         "数值": [fmt_fact_value(v, u, q, c) for v, u, q, c in
                  zip(f["value"], f["unit"], f["qualifier"], f["currency"])],
-        "限定": f["qualifier"].map(lambda q: QUALIFIERS.get(q, q) if isinstance(q, str) else ""),
-        "口径": f["scope"].map(lambda s: SCOPES.get(s, s) if isinstance(s, str) else ""),
+        "限定": f["qualifier"].map(lambda x: QUALIFIERS.get(x, x) if isinstance(x, str) else ""),
+        "口径": f["scope"].map(lambda x: SCOPES.get(x, x) if isinstance(x, str) else ""),
         "地区": f["region_label"],
         "机构": f["agency"].fillna(""),
-        "专项": ["、".join(c) for c in f["campaigns"]],
-        "日期": f["date"].dt.strftime("%Y-%m-%d").fillna(""),
+        "专项": ["、".join(c) if c is not None else "" for c in f["campaigns"]],
+        "日期": pd.to_datetime(f["date"]).dt.strftime("%Y-%m-%d").fillna(""),
         "证据原文": f["evidence"].fillna(""),
         "来源": f["source"].fillna(""),
-        "计数": view.status.reindex(f.index).map(STATUS_LABELS),
+        "计数": f["status"].map(STATUS_LABELS),
     })
-    out.index = pd.Index(f["fact_id"].astype("string"), name="fact_id")
+    out.index = pd.Index(f["fact_id"].astype(object), name="fact_id")
     return out
+
+
+def fact_detail(data: Data, fact_id: str) -> dict | None:
+    """Every column of one fact, or None."""
+    hit = np.flatnonzero((data.facts["fact_id"] == fact_id).to_numpy(bool))
+    if not len(hit):
+        return None
+    return data.detail.slice(int(hit[0]), 1).to_pylist()[0]
+
+
+ARTICLE_FIELDS = ["article_id", "title", "source", "url", "text"]
+
+
+def read_article(build: str | os.PathLike, article_id: str) -> dict | None:
+    """Title, source, url and text of one article of a build folder, or None."""
+    ds = pads.dataset(Path(build) / "articles.parquet", format="parquet")
+    t = ds.to_table(columns=ARTICLE_FIELDS, filter=pads.field("article_id") == article_id)
+    return t.slice(0, 1).to_pylist()[0] if t.num_rows else None
+
+
+def article_text(data: Data, article_id: str) -> dict | None:
+    """Title, source, url and text of one article (in memory, else read from the build)."""
+    if data.articles is not None:
+        if article_id not in data.articles.index:
+            return None
+        row = data.articles.loc[article_id]
+        return {c: row.get(c) for c in ARTICLE_FIELDS}
+    return read_article(data.build, article_id) if data.build else None
 
 
 def highlight_html(text: str | None, start: int | None, end: int | None) -> str:
@@ -650,18 +874,48 @@ def highlight_html(text: str | None, start: int | None, end: int | None) -> str:
     return f'<div class="article-text" style="white-space: pre-wrap; line-height: 1.7">{body}</div>'
 
 
+
+
+def _present(s: pd.Series) -> list[str]:
+    codes = np.unique(s.cat.codes.to_numpy())
+    return sorted(str(s.cat.categories[i]) for i in codes if i >= 0)
+
+
+def _pairs(f: pd.DataFrame, parent: str, child: str) -> dict[str, list[str]]:
+    p, c = f[parent].cat.codes.to_numpy(), f[child].cat.codes.to_numpy()
+    ok = (p >= 0) & (c >= 0)
+    u = np.unique(p[ok].astype(np.int64) * (len(f[child].cat.categories) + 1) + c[ok])
+    out: dict[str, list[str]] = {}
+    for k in u:
+        pi, ci = divmod(int(k), len(f[child].cat.categories) + 1)
+        out.setdefault(str(f[parent].cat.categories[pi]), []).append(
+            str(f[child].cat.categories[ci]))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def _choices(f: pd.DataFrame) -> dict:
+    order = list(METRICS)
+    d = f["date"].dropna()
+    return {"province": _present(f["province"]), "cities": _pairs(f, "province", "city"),
+            "districts": _pairs(f, "city", "district"),
+            "agency_levels": _present(f["agency_level"]),
+            "metrics": sorted(_present(f["metric"]),
+                              key=lambda m: (order.index(m) if m in order else len(order), m)),
+            "scopes": _present(f["scope"]), "scripts": _present(f["script"]),
+            "bounds": None if d.empty else (d.min().date(), d.max().date())}
+
+
 def options(data: Data, flt: Filters | None = None) -> dict[str, list[str]]:
     """Values offered by each filter; the region cascade follows ``flt``'s province and city."""
-    f = data.facts
+    c = data.choices or _choices(data.facts)
     flt = flt or Filters()
-    def vals(s: pd.Series) -> list[str]:
-        return sorted(s.dropna().astype(str).unique().tolist())
-    prov = vals(f["province"])
-    cities = vals(f.loc[f["province"].eq(flt.province).fillna(False), "city"]) if flt.province else []
-    dists = vals(f.loc[f["city"].eq(flt.city).fillna(False), "district"]) if flt.city else []
-    metrics = vals(f["metric"])
-    order = list(METRICS)
-    metrics.sort(key=lambda m: (order.index(m) if m in order else len(order), m))
-    return {"campaigns": list(data.campaigns), "province": prov, "city": cities,
-            "district": dists, "agency_levels": vals(f["agency_level"]), "metrics": metrics,
-            "scopes": vals(f["scope"]), "scripts": vals(f["script"])}
+    return {"campaigns": list(data.campaigns), "province": c["province"],
+            "city": c["cities"].get(flt.province, []) if flt.province else [],
+            "district": c["districts"].get(flt.city, []) if flt.city else [],
+            "agency_levels": c["agency_levels"], "metrics": c["metrics"], "scopes": c["scopes"],
+            "scripts": c["scripts"]}
+
+
+def date_bounds(data: Data) -> tuple[date, date] | None:
+    """First and last fact date, or None when no fact is dated."""
+    return (data.choices or _choices(data.facts))["bounds"]

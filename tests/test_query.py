@@ -21,6 +21,11 @@ def ids(frame: pd.DataFrame) -> set[str]:
     return set(frame["fact_id"])
 
 
+def counted(rows: list[dict]) -> set[str]:
+    """fact_ids that count among in-memory ``rows`` with no filter."""
+    return ids(q.select(q.from_frames(rows), q.Filters()).counted)
+
+
 def test_load_none_without_tables(tmp_path):
     assert q.load(tmp_path) is None
     assert q.build_key(tmp_path) is None
@@ -30,7 +35,9 @@ def test_load_reads_one_build(data, tmp_path):
     write_fixture(tmp_path)
     key = q.build_key(tmp_path)
     assert key and "builds" in key[0]
-    assert len(data.facts) == 18 and data.articles.loc["a5", "text"].count("<script>") == 2
+    assert len(data.facts) == 18
+    assert q.article_text(data, "a5")["text"].count("<script>") == 2
+    assert q.article_text(data, "nope") is None
     # campaigns ordered by frequency, so colours do not depend on the filter
     assert data.campaigns[0] == "断卡"
 
@@ -80,9 +87,7 @@ def test_operation_outside_period_or_other_agency_is_added():
                  scope="operation", period_end="2022-02-01"),  # inside: not added
             dict(fact_id="o4", article_id="w", agency="甲局", metric="suspects_arrested",
                  value=5.0, scope="operation", period_end="2022-02-01")]  # other metric
-    f = q.prepare_facts(pd.DataFrame(rows))
-    keep = q.counted_mask(f)
-    assert set(f.loc[keep, "fact_id"]) == {"c", "o1", "o2", "o4"}
+    assert counted(rows) == {"c", "o1", "o2", "o4"}
 
 
 def test_undated_facts_of_one_article_share_its_period():
@@ -92,27 +97,23 @@ def test_undated_facts_of_one_article_share_its_period():
                  value=19.0, scope="operation"),
             dict(fact_id="p", article_id="other", agency="甲局", metric="suspects_arrested",
                  value=7.0, scope="operation")]
-    f = q.prepare_facts(pd.DataFrame(rows))
-    assert set(f.loc[q.counted_mask(f), "fact_id"]) == {"t", "p"}
+    assert counted(rows) == {"t", "p"}
 
 
 def test_same_period_totals_keep_the_larger():
     rows = [dict(fact_id=i, article_id="x", agency="甲局", metric="cases_solved", value=v,
                  scope="cumulative", period_start="2022-01-01", period_end="2022-06-30")
             for i, v in (("small", 6.0), ("big", 280.0))]
-    f = q.prepare_facts(pd.DataFrame(rows))
-    assert list(f.loc[q.counted_mask(f), "fact_id"]) == ["big"]
+    assert counted(rows) == {"big"}
 
 
 def test_reprint_chain_resolves_to_one_root():
     rows = [dict(fact_id="a", metric="cases_solved", value=1.0),
             dict(fact_id="b", metric="cases_solved", value=1.0, duplicate_of="a"),
             dict(fact_id="c", metric="cases_solved", value=1.0, duplicate_of="b")]
-    f = q.prepare_facts(pd.DataFrame(rows))
-    assert f["root"].nunique() == 1
-    assert list(f.loc[q.counted_mask(f), "fact_id"]) == ["a"]
-    sub = f.iloc[1:]
-    assert list(sub.loc[q.counted_mask(sub), "fact_id"]) == ["b"]
+    assert len(set(q.from_frames(rows).counting.root)) == 1
+    assert counted(rows) == {"a"}
+    assert counted(rows[1:]) == {"b"}
 
 
 def test_foreign_currency_not_added_to_yuan(data):
@@ -122,7 +123,7 @@ def test_foreign_currency_not_added_to_yuan(data):
 
 
 def test_filters(data):
-    f = data.facts
+    f = data
     assert ids(q.filter_facts(f, q.Filters(province="福建省"))) == {"f13", "f14", "f15", "f16"}
     assert ids(q.filter_facts(f, q.Filters(city="济宁市", district="微山县"))) == {
         f"f{i}" for i in range(6, 13)}
