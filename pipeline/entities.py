@@ -56,12 +56,22 @@ _ORGAN = re.compile(r"""
       (?P<national>公安部)
     | (?P<formal>公安厅|公安分局|公安局|分局|司法警察局|治安警察局|刑事警察局|警察局|警务处|警政署|警察厅)
     | (?P<station>派出所)
-    | (?P<informal>警方|网警|反诈中心|公安机关|公安(?!部|厅|局|分局|机关|干警|民警|工作|战线|队伍|大数据|系统|部门|院校|县)
+    | (?P<informal>警方|警局|网警|反诈中心|公安机关|公安(?!部|厅|局|分局|机关|干警|民警|工作|战线|队伍|大数据|系统|部门|院校|县)
                    (?P<unit>刑侦大队|刑警大队|反诈中心|反诈大队|经侦大队|网安大队)?)
 """, re.VERBOSE)
 
-# Police organs of Hong Kong, Macau and Taiwan, named without their place.
-_SAR_ORGANS = {"警务处": "香港", "司法警察局": "澳门", "治安警察局": "澳门", "刑事警察局": "台湾", "警政署": "台湾"}
+
+
+@lru_cache(maxsize=1)
+def _sar_organs() -> tuple[re.Pattern, dict[str, dict], frozenset[str]]:
+    """Police organs of Hong Kong, Macau and Taiwan named without their place (警务处, 商业罪案调查科,
+    司法警察局, 刑事局 ...) from ``resources/agencies.json``: (one pattern over all names, longest
+    first; name -> organ entry; Taiwan's municipalities)."""
+    data = json.loads((RESOURCES / "agencies.json").read_text(encoding="utf-8"))
+    entry = {n: o for o in data["organs"] for n in o["names"]}
+    pattern = re.compile("|".join(map(re.escape, sorted(entry, key=len, reverse=True))))
+    return pattern, entry, frozenset(data["taiwan_municipalities"])
+
 
 # Bare organ words of a local outlet (我县, 县公安局, 市公安局): the level of the unnamed agency.
 _BARE_ORGAN = re.compile(r"(?:(?<![\u4e00-\u9fff])|(?<=[我本该全]))(?P<lvl>省|市|县|区)(?:公安厅|公安局|公安分局)")
@@ -90,6 +100,7 @@ class _Agency:
     written: list[tuple[float, str, bool]] = field(default_factory=list)   # (weight, text, formal)
     weight: float = 0.0
     start: int = 10 ** 9
+    official: str | None = None         # the name to show whatever is written (HK/Macau/Taiwan organs)
 
 
 # --- zones --------------------------------------------------------------------------------------
@@ -198,6 +209,9 @@ def _chain(text: str, start: int, by_end: dict[int, Mention]) -> list[Mention]:
         if chain and text[max(0, q - 3):q] == "公安局" and by_end.get(q - 3):
             q -= 3
             continue
+        if not chain and text[max(0, q - 2):q] == "政府" and by_end.get(q - 2):
+            q -= 2                    # 台中市|政府|警察局: Taiwan's municipal police bureaus
+            continue
         return chain
 
 
@@ -236,8 +250,10 @@ def _constructed(g: Gazetteer, d: Division) -> str:
         return "香港警务处"
     if d.province == "澳门":
         return "澳门司法警察局"
-    if d.province == "台湾":
-        return "刑事警察局" if d.level == "province" else f"{d.name}政府警察局"
+    if d.province == "台湾":        # 台中市政府警察局 (a municipality), 彰化县警察局, 基隆市警察局
+        if d.level == "province":
+            return "刑事警察局"
+        return d.name + ("政府警察局" if d.name in _sar_organs()[2] else "警察局")
     if d.level == "province":
         return d.name + ("公安局" if d.name.endswith("市") else "公安厅")
     if d.level == "city":
@@ -265,7 +281,7 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
         k = _ORGAN.match(text, pos)
         return k is not None and k.group("formal") in ("分局", "公安分局")
 
-    def add(key, level, div, pos, written, formal):
+    def add(key, level, div, pos, written, formal, official=None):
         ws = text.rfind(written, 0, pos + len(written))       # where the written name starts
         if ws >= 0 and _IMPERSONATED.search(text, max(0, ws - 8), ws):
             return                    # 冒充“上海市公安局”民警: a fraudster's story, not the reporter
@@ -276,6 +292,7 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
         a.weight += w
         a.start = min(a.start, pos)
         a.written.append((w, written, formal))
+        a.official = a.official or official
 
     for km in _ORGAN.finditer(text):
         kw_start, kw_end = km.start(), km.end()
@@ -304,12 +321,6 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
             add(("station", name + "派出所"), "station", div, kw_start, written, True)
             continue
         chain = _chain(text, kw_start, by_end)
-        if not chain and km.group("formal") in _SAR_ORGANS:       # 警务处, 司法警察局, 警政署 ...
-            prov = _SAR_ORGANS[km.group("formal")]
-            div = g.province(g.by_full[prov][0])
-            written = ("" if prov == "台湾" else prov) + km.group("formal")
-            add(("provincial", div.code, div.name, written), "provincial", div, kw_start, written, True)
-            continue
         if not chain or (km.group("formal") in ("公安局", "公安分局", "分局") and branch_follows(kw_end)):
             continue
         div = _chain_division(g, chain, resolved_at)
@@ -322,6 +333,9 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
             add(("branch", div.code, written), "district", div, kw_start, written, chain[first].full)
             continue
         first = 1 if (len(chain) > 1 and chain[0].candidates[0].level == "province") else 0
+        if div.level == "county" and not div.name.endswith("区") and km.group("formal") == "公安局" \
+                and chain[-1].full and div in chain[-1].candidates:
+            first = len(chain) - 1    # 长沙市宁乡市公安局: a county (-level city) bureau goes by its own name
         written = text[chain[first].start:kw_end]
         formal = bool(km.group("formal")) or bool(km.group("informal") and km.group("unit"))
         formal = formal and chain[first].full and div.province != "台湾"
@@ -330,6 +344,18 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
         else:
             key = (div.level, div.code, div.name)
         add(key, _level(div), div, kw_start, written, formal)
+
+    sar, entry, _ = _sar_organs()        # 警务处, 商业罪案调查科, 司法警察局, 刑事局 ... without a place
+    for om in sar.finditer(text):
+        if sar.match(text, om.end()):
+            continue                  # 警政署|刑事警察局: the parent only qualifies what follows
+        o = entry[om.group()]
+        div = g.province(g.by_full[o["province"]][0])
+        chain = _chain(text, om.start(), by_end)
+        if chain and _ORGAN.fullmatch(om.group()):
+            continue                  # 澳门司法警察局, 香港警务处: read with their place above
+        key = ("provincial", div.code, div.name) + ((o["agency"],) if div.name == "台湾" else ())
+        add(key, "provincial", div, om.start(), om.group(), False, o["agency"])
     return found
 
 
@@ -346,6 +372,10 @@ def _display(g: Gazetteer, a: _Agency) -> str:
         return "公安部"
     if a.level == "station":
         return max(a.written, key=lambda x: (len(x[1]), x[0]))[1]
+    if a.division is not None and a.division.province == "台湾":
+        return a.official or _constructed(g, a.division)     # official names, however written
+    if a.official and not any(x[2] and len(x[1]) > len(a.official) for x in a.written):
+        return a.official
     formal = [x for x in a.written if x[2]]
     if formal:
         return max(formal, key=lambda x: (len(x[1]), x[0]))[1]
@@ -416,9 +446,11 @@ def tag_entities(norm: NormText, meta: Meta) -> Entities:
         station = best is not None and best.level == "station"
         div = _best_region(g, resolved, "county" if station else level)
         if best is None and div is not None:
-            if div.province in ("香港", "澳门", "台湾"):
-                ents.agency, ents.agency_level = _constructed(g, g.province(div)), "provincial"
-                div = g.province(div) if div.province != "台湾" else div
+            if div.province in ("香港", "澳门"):
+                div = g.province(div)
+                ents.agency, ents.agency_level = _constructed(g, div), "provincial"
+            elif div.province == "台湾":           # 台中警方: the city's police bureau
+                ents.agency, ents.agency_level = _constructed(g, div), _level(div)
             elif level is not None and div.level == level:     # 县公安局 of a county outlet
                 ents.agency, ents.agency_level = _constructed(g, div), _level(div)
     for k, v in _entities_for(g, div).items():
