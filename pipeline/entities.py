@@ -26,7 +26,7 @@ import calendar
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -438,6 +438,11 @@ def tag_entities(norm: NormText, meta: Meta) -> Entities:
         ents.agency, ents.agency_level = _display(g, best), best.level
         if best.key[0] == "unit":
             ents.agency_level = _level(div)
+        elif best.level in ("provincial", "city", "district") and best.official is None \
+                and not any(x[2] for x in best.written):      # only 武侯警方 / 颍州公安分局 written:
+            named = _outlet_agency(g, meta.outlet)            # the outlet's formal name, same organ
+            if named and named[0] == div:
+                ents.agency = named[1]
     if div is None:
         bare = Counter(_LEVEL_OF[m.group("lvl")] for m in _BARE_ORGAN.finditer(text, 0, zones[3]))
         if self_county:
@@ -456,6 +461,77 @@ def tag_entities(norm: NormText, meta: Meta) -> Entities:
     for k, v in _entities_for(g, div).items():
         setattr(ents, k, v)
     return ents
+
+
+_OUTLET_ORGAN = re.compile(r"(?:公安厅|公安局|公安分局|分局)$")
+
+
+def _outlet_agency(g: Gazetteer, outlet: str | None) -> tuple[Division, str] | None:
+    """(division, name) of an outlet that is itself a police organ (来源: 成都市公安局武侯区分局)."""
+    if not outlet:
+        return None
+    name = normalise(outlet).text.strip(" \t【】[]()<>:")
+    km = _OUTLET_ORGAN.search(name)
+    if km is None:
+        return None
+    mentions = g.find_mentions(name[:km.start()])
+    chain = _chain(name, km.start(), {m.end: m for m in mentions})
+    if not chain or chain[0].start != 0:
+        return None               # the organ must be the whole outlet name
+    div = _chain_division(g, chain, {})
+    if div is None:
+        return None
+    if len(chain) > 1 and chain[0].candidates[0].level == "province":
+        name = name[chain[1].start:]                       # 四川省南充市公安局 -> 南充市公安局
+    return div, name
+
+
+def fact_region(norm: NormText, sentence: Sentence, ents: Entities) -> Entities | None:
+    """A more specific region for one fact: the article's ``ents`` narrowed to the one division
+    inside the article's region that the fact's sentence names (a city report: 其中七里河区破获…;
+    a provincial report: 其中兰州市…), agency and campaigns unchanged. None when the sentence
+    names no such division, or several (在A区、B县等地), or the article has no region or is
+    already at district level.
+
+    >>> a = Entities(province="甘肃省", city="兰州市", agency="兰州市公安局", agency_level="city")
+    >>> s = "其中,七里河分局破获案件20起"
+    >>> e = fact_region(normalise(s), Sentence(0, len(s), s), a)
+    >>> (e.province, e.city, e.district, e.region_code, e.agency)
+    ('甘肃省', '兰州市', '七里河区', '620103', '兰州市公安局')
+    """
+    if ents.province is None or ents.district is not None:
+        return None
+    g = gazetteer()
+    r = rules()
+    police, not_place = tuple(r["police_after"]), tuple(r["not_place_after"])
+    text = sentence.text
+
+    def inside(d: Division) -> bool:
+        if d.province != ents.province or d.name in (ents.province, ents.city):
+            return False
+        return ents.city is None or (d.level == "county" and d.city == ents.city)
+
+    named: set[Division] = set()      # divisions inside the article's region, however written
+    sure: set[Division] = set()       # ... written so that they read as places
+    mentions = g.find_mentions(text)
+    by_end = {m.end: m for m in mentions}
+    for m in mentions:
+        cands = [c for c in m.candidates if inside(c)]
+        if not cands:
+            continue
+        named.update(cands)
+        after = text[m.end:m.end + 4]
+        if after.startswith(not_place) and not after.startswith(police):
+            continue
+        prev = by_end.get(m.start)
+        parent_before = prev is not None and any(c.parent in {p.name for p in prev.candidates} for c in cands)
+        if m.full and (m.text not in g.needs_parent or parent_before) \
+                or after.startswith(police) or _ORGAN.match(text, m.end) or parent_before:
+            if len(cands) == 1:
+                sure.add(cands[0])
+    if len(named) != 1 or len(sure) != 1:
+        return None
+    return replace(ents, **_entities_for(g, sure.pop()))
 
 
 def _best_region(g: Gazetteer, resolved, level: str | None = None) -> Division | None:
@@ -560,13 +636,16 @@ def find_campaigns(text: str) -> list[str]:
                 if not name:
                     continue
                 listed = _listed(name)
-                if action or listed or re.search(r"(?:行动|会战|战役)$", name):
+                if not listed and _prevention(name):
+                    continue          # “敲门行动”: a publicity drive
+                named_case = name.endswith(tax["case_suffix"]) and len(name) >= len(tax["case_suffix"]) + 2
+                if action or listed or named_case or re.search(r"(?:行动|会战|战役)$", name):
                     found.append((q.start(), name))
     for m in _UNQUOTED_ACTION.finditer(text):
         found.append((m.start("name"), m.group("name")))
     for m in _CODENAME.finditer(text):
         name = canonical_campaign(m.group(1))
-        if name:
+        if name and (_listed(name) or not _prevention(name)):
             found.append((m.start(), name))
     for c in tax["campaigns"]:                # unquoted names that are not common words
         if c.get("quoted_only"):
@@ -581,6 +660,10 @@ def find_campaigns(text: str) -> list[str]:
             out.append(name)
     # a bare name (云剑) next to the same name with a year (云剑2022): keep the precise one
     return [n for n in out if not any(o != n and o.startswith(n) and re.fullmatch(r"\d{4}|[一二三四五六七八九十\d]{1,3}号", o[len(n):]) for o in out)]
+
+
+def _prevention(name: str) -> bool:
+    return any(w in name for w in _taxonomy()["prevention_words"])
 
 
 def _listed(name: str) -> bool:
