@@ -10,9 +10,16 @@ Region and agency (``tag_entities``):
    a name shared by several divisions (鼓楼区) goes to the one whose province/city is named.
 2. police organs are found at their keywords (公安局, 分局, 公安厅, 派出所, 警方, 公安部, 警务处 ...)
    with the chain of division names right before them (兰州市公安局七里河分局 -> 七里河区).
+   Organs of Hong Kong, Macau and Taiwan named without a place (警务处, 商业罪案调查科, 西九龙总区,
+   司法警察局, 刑事局 ...) are data in ``resources/agencies.json``; Taiwan's bureaus are shown by
+   their official names (台中市政府警察局, 彰化县警察局) however they are written.
 3. the reporting agency is the organ with the best score: its own mentions (by position) plus half
    the weight of the mentions of its region. The region *is* the agency's region, at the agency's
    level (a provincial bureau gives a province only); 公安部 gives no region.
+
+An agency written only informally (武侯警方) takes the formal name of the outlet when the outlet is
+that same organ (来源: 成都市公安局武侯区分局). ``fact_region`` narrows the article's region for one
+fact whose sentence names one division inside it (其中七里河区破获…).
 
 Campaigns: names from ``resources/campaigns.json`` (with year and numbered-round handling), plus
 quoted names followed by 行动 or introduced by 代号.

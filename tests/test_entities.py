@@ -244,3 +244,109 @@ def test_title_given_apart_from_the_text():
     norm = normalise("近日,该局破获一起电信诈骗案,抓获3人。")
     e = tag_entities(norm, Meta(title="莆田警方破獲一起電信詐騙案"))
     assert (e.province, e.city, e.agency) == ("福建省", "莆田市", "莆田市公安局")
+
+
+# --- Hong Kong, Macau and Taiwan organs; county-level bureaus; police outlets -----------------------
+
+SAR_CASES = [
+    # Hong Kong police units name no place: the unit implies the Hong Kong Police Force
+    ("hk-unit", "警方破獲網上投資騙案\n商業罪案調查科人員昨日拘捕八名男子,涉款約500萬港元。",
+     ("香港", None, None, "810000", "香港警务处", "provincial")),
+    ("hk-region", "西九龍總區拘捕兩名騙徒\n西九龍總區刑事部昨日拘捕兩名涉嫌電話騙案的男子。",
+     ("香港", None, None, "810000", "香港警务处", "provincial")),
+    ("hk-district", "觀塘警區破獲騙案\n觀塘警區人員拘捕一名涉嫌詐騙的女子。",
+     ("香港", None, None, "810000", "香港警务处", "provincial")),
+    ("hk-adcc", "反詐騙協調中心截停款項\n反詐騙協調中心今日表示,上月成功截停款項約2000萬港元。",
+     ("香港", None, None, "810000", "香港警务处", "provincial")),
+    # Macau: the public security police and the abbreviation of the judiciary police
+    ("macau-psp", "治安警察局拘捕一名騙徒\n治安警察局昨日拘捕一名涉嫌詐騙的男子。",
+     ("澳门", None, None, "820000", "澳门治安警察局", "provincial")),
+    ("macau-short", "司警破獲電話騙案\n司警昨日拘捕兩名男子,涉款十萬澳門元。",
+     ("澳门", None, None, "820000", "澳门司法警察局", "provincial")),
+    # Taiwan: the national bureau after its parents, its abbreviation, the agency alone
+    ("tw-cib", "刑事局破獲詐團\n內政部警政署刑事警察局今天表示,刑事局日前破獲一個詐騙集團。",
+     ("台湾", None, None, "710000", "刑事警察局", "provincial")),
+    ("tw-npa", "警政署公布打詐成果\n警政署今天公布上月詐欺案件統計。",
+     ("台湾", None, None, "710000", "警政署", "provincial")),
+    # Taiwan: municipalities' bureaus are 市政府警察局, counties' 县警察局, however written
+    ("tw-municipality", "高雄市政府警察局破獲機房\n高雄市政府警察局今日表示,破獲一處詐騙機房。",
+     ("台湾", "高雄市", None, "710000", "高雄市政府警察局", "city")),
+    ("tw-municipality-branch", "新北市政府警察局三重分局破獲詐團\n新北市政府警察局三重分局今日表示,逮捕車手5人。",
+     ("台湾", "新北市", None, "710000", "新北市政府警察局", "city")),
+    ("tw-county", "屏東縣警察局宣導防詐\n屏東縣警察局今日呼籲民眾提防假投資詐騙。",
+     ("台湾", "屏东县", None, "710000", "屏东县警察局", "city")),
+    ("tw-county-short", "嘉義縣警局打詐\n嘉義縣警局今日表示,今年已逮捕車手30人。",
+     ("台湾", "嘉义县", None, "710000", "嘉义县警察局", "city")),
+    ("tw-informal", "臺南警方破獲車手集團\n臺南警方今日表示,逮捕車手10人。",
+     ("台湾", "台南市", None, "710000", "台南市政府警察局", "city")),
+    # a county-level city's or a county's bureau goes by its own name, without its prefecture
+    ("county-city-bureau", "瑞安警方破获一起诈骗案\n近日,温州市瑞安市公安局破获一起刷单诈骗案,抓获3人。",
+     ("浙江省", "温州市", "瑞安市", "330381", "瑞安市公安局", "district")),
+    ("county-bureau", "于都警方打掉一个洗钱团伙\n近日,赣州市于都县公安局打掉一个洗钱团伙,抓获6人。",
+     ("江西省", "赣州市", "于都县", "360731", "于都县公安局", "district")),
+    ("district-bureau-keeps-city", "武侯警方破获诈骗案\n近日,成都市武侯区公安分局破获一起诈骗案,抓获2人。",
+     ("四川省", "成都市", "武侯区", "510107", "成都市武侯区公安分局", "district")),
+]
+
+
+@pytest.mark.parametrize("case, text, expected", SAR_CASES, ids=[c[0] for c in SAR_CASES])
+def test_sar_taiwan_and_county_agencies(case, text, expected):
+    e = tag(text)
+    assert (e.province, e.city, e.district, e.region_code, e.agency, e.agency_level) == expected
+
+
+@pytest.mark.parametrize("outlet, expected", [
+    ("成都市公安局锦江区分局", "成都市公安局锦江区分局"),     # the outlet is the same organ: its formal name
+    ("【成都市锦江区公安分局】", "成都市锦江区公安分局"),
+    ("成都日报", "成都市公安局锦江分局"),                       # not an organ: the constructed name
+    ("成都市公安局", "成都市公安局锦江分局"),                   # another organ: ignored
+])
+def test_police_outlet_names_an_informally_written_agency(outlet, expected):
+    norm = normalise("锦江警方提醒谨防刷单诈骗\n近日,锦江警方提醒市民谨防刷单诈骗。")
+    e = tag_entities(norm, Meta(title="锦江警方提醒谨防刷单诈骗", outlet=outlet))
+    assert (e.district, e.agency) == ("锦江区", expected)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("警方配合執行「春安專案」查緝詐欺集團", ["春安专案"]),          # Taiwan: 專案 inside the quotes
+    ("在“5·20”专案中抓获嫌疑人12名", []),                          # a mainland case number
+    ("组织社区民警开展“敲门行动”,逐户上门提醒", []),                 # a publicity drive
+    ("开展“反诈宣传进万家”行动", []),
+    ("自“夏季行动”开展以来,破获案件30起", ["夏季治安打击整治百日行动"]),
+    ("开展“雷霆”行动和“敲门行动”", ["雷霆"]),
+])
+def test_find_campaigns_sar_and_prevention(text, expected):
+    assert find_campaigns(normalise(text).text) == expected
+
+
+# --- per-fact region ------------------------------------------------------------------------------
+
+from pipeline.entities import fact_region  # noqa: E402
+from pipeline.model import Entities  # noqa: E402
+
+_CITY = Entities(province="甘肃省", city="兰州市", region_code="620100", agency="兰州市公安局", agency_level="city")
+_PROV = Entities(province="甘肃省", region_code="620000", agency="甘肃省公安厅", agency_level="provincial")
+_DIST = Entities(province="甘肃省", city="兰州市", district="西固区", region_code="620104")
+
+
+@pytest.mark.parametrize("ents, sentence, expected", [
+    (_CITY, "其中,七里河区破获电诈案件20起", ("甘肃省", "兰州市", "七里河区", "620103")),
+    (_CITY, "安宁分局抓获犯罪嫌疑人8名", ("甘肃省", "兰州市", "安宁区", "620105")),     # short name + 分局
+    (_CITY, "兰州市西固区公安分局冻结资金30万元", ("甘肃省", "兰州市", "西固区", "620104")),
+    (_PROV, "其中,天水市破获案件300起", ("甘肃省", "天水市", None, "620500")),           # provincial report
+    (_CITY, "七里河区、西固区分别破获案件5起和7起", None),                                # two districts
+    (_CITY, "在七里河区和榆中等地抓获5人", None),                                          # a list of places
+    (_CITY, "在成都市武侯区抓获3名嫌疑人", None),                                          # outside the city
+    (_CITY, "民警在七里河路抓获2人", None),                                                # a street
+    (_CITY, "全市共破获案件500起", None),
+    (_DIST, "其中七里河区破获20起", None),                                                 # already a district
+    (Entities(agency="公安部", agency_level="national"), "其中甘肃省破获1万起", None),      # national report
+])
+def test_fact_region(ents, sentence, expected):
+    norm = normalise(sentence)
+    e = fact_region(norm, Sentence(0, len(norm.text), norm.text), ents)
+    if expected is None:
+        assert e is None
+    else:
+        assert (e.province, e.city, e.district, e.region_code) == expected
+        assert (e.agency, e.agency_level) == (ents.agency, ents.agency_level)     # the reporter stays
