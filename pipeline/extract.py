@@ -52,12 +52,11 @@ _STRIP = str.maketrans("", "", "“”\"'‘’「」『』《》()（）、,，
 _QUOTED = re.compile(r"[“\"「『][^”\"」』]{0,12}[”\"」』]")
 
 _NUMERAL = r"""
-    (?: \d+(?:,\d{3})*(?:\.\d+)?            # Arabic digits: 2701.6, 12,345
+    (?: \d++(?:,\d{3})*+(?:\.\d++)?+       # Arabic digits: 2701.6, 12,345
       | [零〇一二三四五六七八九十百千两] )   # or a Chinese digit (not 万/亿: 万名干部 is no figure)
-    (?: \d+(?:\.\d+)?                       # then more digits: 7亿4707万
-      | [零〇一二三四五六七八九十百千万亿两]   # multipliers and Chinese digits: 三十九万, 1.2亿
-      | [余多] )*                           # approximation inside: 2600余万, 1.8万余, 40多
-"""
+    (?: [\d零〇一二三四五六七八九十百千万亿两余多]  # then digits and multipliers (7亿4707万, 三十九万)
+      | \.(?=\d) )*+                        # and 余/多 inside (2600余万, 40多); possessive: no
+"""                                         # backtracking on long digit runs
 
 # Lookaheads that keep a unit character from being the start of another word.
 _UNIT_GUARD = {
@@ -138,6 +137,8 @@ class Rules:
         self.lex_re = re.compile("|".join(re.escape(w) for w in
                                           sorted(self.lexicon, key=len, reverse=True)))
         self.objects_by_word = {w: c for c, ws in data["objects"].items() for w in ws}
+        self.bare_words = sorted(set(self.modifiers) | set(self.objects_by_word), key=len,
+                                 reverse=True)
         self.indefinite_re = re.compile(r"""
             了?一                               # 打掉(了)一 ...
             (?:个|家|处|起|宗)?                  # 打掉一个团伙, 破获一起诈骗案
@@ -407,17 +408,16 @@ def _scan_right(st: _Sentence, m: _Mention, limit: int) -> tuple[list[str], int]
 
 
 def _bare(text: str, rules: Rules) -> bool:
-    """True if an enumeration item is only modifiers and an object (作案用手机, 其中主脑, 、银行卡)."""
+    """True if an enumeration item is only modifiers and object nouns (作案用手机, 其中骨干成员,
+    、银行卡): no verb of its own, so it shares the verb of the item before it."""
     t = _QUOTED.sub("", text).translate(_STRIP)
-    changed = True
-    while t and changed and t not in rules.objects_by_word:
-        changed = False
-        for w in rules.modifiers:
-            if t.startswith(w):
-                t = t[len(w):]
-                changed = True
-                break
-    return t == "" or t in rules.objects_by_word
+    words = rules.bare_words
+    while t:
+        w = next((w for w in words if t.startswith(w)), None)
+        if w is None:
+            return False
+        t = t[len(w):]
+    return True
 
 
 def _bind(st: _Sentence) -> None:

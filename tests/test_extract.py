@@ -1,0 +1,291 @@
+"""Fact extraction (pipeline/extract.py) on invented report sentences, one table per concern."""
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.dedup import dedup_facts
+from pipeline.extract import extract_facts, find_mentions, load_rules
+from pipeline.model import NormText
+from pipeline.normalise import normalise
+from pipeline.sentences import split_sentences
+
+
+def plain(text: str) -> NormText:
+    return NormText(text=text, offsets=list(range(len(text) + 1)), original=text)
+
+
+def facts_of(text: str, norm: NormText | None = None):
+    """Facts of ``text`` after the real normalisation (traditional script, half-width)."""
+    norm = norm or normalise(text)
+    return extract_facts(norm, split_sentences(norm))
+
+
+def triples(text: str) -> list[tuple]:
+    return sorted((f.metric, f.value, f.qualifier) for f in facts_of(text))
+
+
+def case(text, *expected, id):
+    return pytest.param(text, sorted(expected), id=id)
+
+
+E, M, A = "exact", "more_than", "about"
+
+# --- one or more facts per metric, in the wording police reports use --------------------------
+POSITIVE = [
+    # cases_solved
+    case("今年以来,该局共破获电信网络诈骗案件356起。", ("cases_solved", 356, E), id="cases-破获-案件-起"),
+    case("全年侦破各类涉诈案件1.2万余起。", ("cases_solved", 12000, M), id="cases-侦破-万余"),
+    case("分局破案47起,同比上升12%。", ("cases_solved", 47, E), id="cases-破案-N起"),
+    case("专案组先后破获12起跨境诈骗案。", ("cases_solved", 12, E), id="cases-number-first"),
+    case("串并案件八十一起。", ("cases_solved", 81, E), id="cases-串并-chinese"),
+    case("警方偵破詐騙案件23宗。", ("cases_solved", 23, E), id="cases-宗-hk"),
+    case("民警成功破获一起冒充客服诈骗案。", ("cases_solved", 1, E), id="cases-一起"),
+    # suspects_arrested
+    case("抓获犯罪嫌疑人58名。", ("suspects_arrested", 58, E), id="arrested-抓获-名"),
+    case("共抓获违法犯罪人员2.3万人。", ("suspects_arrested", 23000, E), id="arrested-万人"),
+    case("当场抓获王某某等十二名犯罪嫌疑人。", ("suspects_arrested", 12, E), id="arrested-named-等"),
+    case("民警于6月3日将李某等3人抓获归案。", ("suspects_arrested", 3, E), id="arrested-将-post-verb"),
+    case("其中217名外逃人员已全部抓捕到案。", ("suspects_arrested", 217, E), id="arrested-到案"),
+    case("行动中拘捕9名男子。", ("suspects_arrested", 9, E), id="arrested-拘捕-hk"),
+    case("警方隨即將兩名涉案女子拘捕。", ("suspects_arrested", 2, E), id="arrested-将-拘捕-trad"),
+    case("抓获“跑分”人员近40名。", ("suspects_arrested", 40, A), id="arrested-about"),
+    # suspects_under_measures
+    case("依法对29名犯罪嫌疑人采取刑事强制措施。", ("suspects_under_measures", 29, E), id="measures-对N名-采取"),
+    case("目前,7名犯罪嫌疑人已被依法刑事拘留。", ("suspects_under_measures", 7, E), id="measures-被刑事拘留"),
+    case("刑事拘留犯罪嫌疑人41名。", ("suspects_under_measures", 41, E), id="measures-刑拘-verb-first"),
+    case("抓获并刑事拘留涉诈嫌疑人17名。",
+         ("suspects_arrested", 17, E), ("suspects_under_measures", 17, E), id="arrested-and-measures"),
+    # gangs_dismantled
+    case("打掉诈骗犯罪团伙14个。", ("gangs_dismantled", 14, E), id="gangs-打掉-团伙"),
+    case("捣毁窝点6处。", ("gangs_dismantled", 6, E), id="gangs-捣毁-处"),
+    case("一举捣毁9个电诈窝点。", ("gangs_dismantled", 9, E), id="gangs-number-first"),
+    case("成功打掉一个为诈骗分子洗钱的犯罪团伙。", ("gangs_dismantled", 1, E), id="gangs-一个"),
+    case("市局打掉一跨省电信诈骗团伙。", ("gangs_dismantled", 1, E), id="gangs-indefinite-一"),
+    # funds_frozen / accounts_frozen
+    case("冻结涉案资金4321.5万元。", ("funds_frozen", 43215000, E), id="frozen-万元"),
+    case("止付冻结资金1.8亿余元。", ("funds_frozen", 180000000, M), id="frozen-combined-止付冻结"),
+    case("快速止付、冻结涉案资金5.6亿元。", ("funds_frozen", 560000000, E), id="frozen-止付、冻结"),
+    case("冻结涉案账户318个。", ("accounts_frozen", 318, E), id="accounts-冻结-账户"),
+    case("止付冻结涉案银行账户2.1万个。", ("accounts_frozen", 21000, E), id="accounts-combined"),
+    # funds_stopped
+    case("紧急止付涉案资金785万元。", ("funds_stopped", 7850000, E), id="stopped-紧急止付"),
+    case("成功拦截涉诈资金逾3000万元。", ("funds_stopped", 30000000, M), id="stopped-拦截-逾"),
+    case("共成功攔阻詐騙匯款金額達3億2050萬餘元。", ("funds_stopped", 320500000, M), id="stopped-攔阻-tw"),
+    # losses_recovered
+    case("为群众挽回经济损失2.4亿元。", ("losses_recovered", 240000000, E), id="recovered-挽回"),
+    case("追回被骗资金86万余元。", ("losses_recovered", 860000, M), id="recovered-追回"),
+    case("集中返还受骗群众资金12.5万元。", ("losses_recovered", 125000, E), id="recovered-返还"),
+    case("嫌疑人主动退赔3万元。", ("losses_recovered", 30000, E), id="recovered-退赔"),
+    case("将追缴的48万余元涉案资金发还给6名被害人。", ("losses_recovered", 480000, M),
+         id="recovered-number-first"),
+    # amount_involved
+    case("经查,该团伙涉案金额达1.3亿元。", ("amount_involved", 130000000, E), id="amount-涉案金额"),
+    case("抓获嫌疑人5名,涉案资金700余万元。",
+         ("suspects_arrested", 5, E), ("amount_involved", 7000000, M), id="amount-separate-clause"),
+    case("涉案流水超2亿元。", ("amount_involved", 200000000, M), id="amount-流水-超"),
+    # warnings_issued / victims_dissuaded
+    case("累计推送预警信息3.6万条。", ("warnings_issued", 36000, E), id="warnings-推送-条"),
+    case("下发预警指令5210条。", ("warnings_issued", 5210, E), id="warnings-指令"),
+    case("电话预警2.7万人次。", ("warnings_issued", 27000, E), id="warnings-人次"),
+    case("见面劝阻1800余人次。", ("victims_dissuaded", 1800, M), id="dissuaded-见面劝阻"),
+    case("开展预警劝阻46万人次。", ("victims_dissuaded", 460000, E), id="dissuaded-预警劝阻-not-warning"),
+    case("成功劝阻潜在受害人3200人。", ("victims_dissuaded", 3200, E), id="dissuaded-人"),
+    # cards and phones
+    case("现场扣押手机27部。", ("phones_seized", 27, E), id="phones-扣押"),
+    case("缴获电话卡8000余张。", ("sim_cards_seized", 8000, M), id="sim-缴获"),
+    case("查获银行卡320张。", ("bank_cards_seized", 320, E), id="bank-查获"),
+    case("查扣两百多张银行卡。", ("bank_cards_seized", 200, M), id="bank-number-first"),
+    # case_change_pct
+    case("全市电信网络诈骗发案数同比下降21.4%。", ("case_change_pct", -21.4, E), id="pct-发案-down"),
+    case("电诈警情同比上升6.2%。", ("case_change_pct", 6.2, E), id="pct-警情-up"),
+    case("全省共立诈骗案件512起、同比下降8.5%。", ("case_change_pct", -8.5, E), id="pct-subject-in-previous-item"),
+]
+
+
+@pytest.mark.parametrize("text,expected", POSITIVE)
+def test_positive(text, expected):
+    assert triples(text) == expected
+
+
+# --- enumerations sharing one verb -----------------------------------------------------------
+ENUMERATIONS = [
+    case("扣押手机64部、电话卡150余张、银行卡92张。",
+         ("phones_seized", 64, E), ("sim_cards_seized", 150, M), ("bank_cards_seized", 92, E),
+         id="enum-、-inherits-扣押"),
+    case("现场查获作案用电脑11台,作案用手机36部,银行卡58张。",
+         ("phones_seized", 36, E), ("bank_cards_seized", 58, E), id="enum-comma-computers-skipped"),
+    case("抓获犯罪嫌疑人31名,其中骨干成员4名。",
+         ("suspects_arrested", 31, E), ("suspects_arrested", 4, E), id="enum-subset-其中"),
+    case("查获诈骗集团52件,逮捕犯嫌610人;查缉车手233件,犯嫌247人。",
+         ("cases_solved", 52, E), ("suspects_arrested", 610, E), ("cases_solved", 233, E),
+         ("suspects_arrested", 247, E), id="enum-tw-查缉"),
+    case("破获案件210起,抓获犯罪嫌疑人180名,冻结资金3200万元。",
+         ("cases_solved", 210, E), ("suspects_arrested", 180, E), ("funds_frozen", 32000000, E),
+         id="enum-three-verbs"),
+    case("全市警情数、立案数、损失数同比分别下降18.1%、15.6%、30.2%。",
+         ("case_change_pct", -18.1, E), ("case_change_pct", -15.6, E), id="enum-分别-aligned"),
+    case("抓获嫌疑人62名、起诉48人。", ("suspects_arrested", 62, E), id="enum-own-verb-not-inherited"),
+]
+
+
+@pytest.mark.parametrize("text,expected", ENUMERATIONS)
+def test_enumerations(text, expected):
+    assert triples(text) == expected
+
+
+# --- distractors: no fact --------------------------------------------------------------------
+NEGATIVE = [
+    pytest.param("如有疑问请拨打0871-6543210或96110咨询。", id="phone-numbers"),
+    pytest.param("2023年5月18日,记者从市公安局获悉。", id="dates"),
+    pytest.param("出动警力320余名,组成抓捕组25个。", id="staff-and-teams"),
+    pytest.param("共发放宣传资料3000余份,张贴海报200张。", id="leaflets"),
+    pytest.param("开展反诈宣传活动80余场次,培训群众1.2万人次。", id="publicity-events"),
+    pytest.param("为群众避免经济损失560万元。", id="avoided-losses"),
+    pytest.param("成功阻止10万元以上被骗案件35起。", id="prevented-cases"),
+    pytest.param("现场扣押现金43万元,查扣赃款12万元。", id="seized-cash"),
+    pytest.param("第二批8名犯罪嫌疑人被押解回当地。", id="escorted-suspects"),
+    pytest.param("该团伙涉案金额达数亿元。", id="vague-amount"),
+    pytest.param("缴获手机卡、银行卡共460张。", id="combined-two-kinds"),
+    pytest.param("收缴涉案“两卡”2100张。", id="combined-两卡"),
+    pytest.param("全市接报电诈警情1235起,受理诈骗案件880件。", id="reported-not-solved"),
+    pytest.param("破案数同比上升35%,抓获数同比上升20%,被骗损失下降11%。", id="pct-other-subjects"),
+    pytest.param("国家反诈中心APP注册率上升至62%。", id="pct-rose-to"),
+    pytest.param("受害人张某被骗18万元。", id="victim-loss"),
+    pytest.param("关停涉案手机卡3.2万张,封停银行卡1.1万张。", id="cards-shut-down-not-seized"),
+    pytest.param("涉案车辆、房产等总价值900余万元。", id="total-value-goods"),
+    pytest.param("联席会议由26家成员单位组成,下设8个工作组。", id="departments"),
+    pytest.param("民警和群众一起来到现场。", id="一起-together"),
+    pytest.param("锁定80余个窝点的准确位置。", id="dens-located-not-dismantled"),
+]
+
+
+@pytest.mark.parametrize("text", NEGATIVE)
+def test_negative(text):
+    assert triples(text) == []
+
+
+# --- qualifiers -------------------------------------------------------------------------------
+QUALIFIERS = [
+    case("抓获犯罪嫌疑人逾百名。", ("suspects_arrested", 100, M), id="逾-prefix"),
+    case("抓获犯罪嫌疑人100人以上。", ("suspects_arrested", 100, M), id="以上-suffix"),
+    case("冻结资金约1500万元。", ("funds_frozen", 15000000, A), id="约-prefix"),
+    case("冻结资金1500万元左右。", ("funds_frozen", 15000000, A), id="左右-suffix"),
+    case("止付资金近两亿元。", ("funds_stopped", 200000000, A), id="近-prefix-chinese"),
+    case("冻结资金超过2亿元。", ("funds_frozen", 200000000, M), id="超过-prefix"),
+    case("挽回损失2600余万元。", ("losses_recovered", 26000000, M), id="余-inside"),
+    case("涉案金额高达800万元。", ("amount_involved", 8000000, E), id="高达-is-exact"),
+]
+
+
+@pytest.mark.parametrize("text,expected", QUALIFIERS)
+def test_qualifiers(text, expected):
+    assert triples(text) == expected
+
+
+# --- scope -----------------------------------------------------------------------------------
+SCOPES = [
+    pytest.param("今年以来,全县破获电诈案件73起。", "cumulative", id="今年以来"),
+    pytest.param("1至9月,全市累计止付资金1.1亿元。", "cumulative", id="month-range"),
+    pytest.param("截至目前,共抓获犯罪嫌疑人96名。", "cumulative", id="截至目前"),
+    pytest.param("2022年,全省公安机关破获案件1.5万起。", "cumulative", id="year-total"),
+    pytest.param("3月5日凌晨,专案组在某小区抓获犯罪嫌疑人11名。", "operation", id="raid-date"),
+    pytest.param("此次行动中,共捣毁窝点4个。", "operation", id="此次行动"),
+    pytest.param("民警当场抓获赵某等5名犯罪嫌疑人。", "operation", id="named-suspects"),
+]
+
+
+@pytest.mark.parametrize("text,scope", SCOPES)
+def test_scope(text, scope):
+    facts = facts_of(text)
+    assert facts and {f.scope for f in facts} == {scope}
+
+
+# --- currency, units, spans -------------------------------------------------------------------
+def test_currency_explicit_and_by_region():
+    hk = facts_of("警方冻结涉案资金120万港元。")
+    assert [(f.currency, f.value) for f in hk] == [("HKD", 1200000)]
+    tw = facts_of("桃园市警察局表示,今年成功拦截诈骗汇款4500万元。")
+    assert [f.currency for f in tw] == ["TWD"]
+    cn = facts_of("冻结涉案资金120万元。")
+    assert [f.currency for f in cn] == ["CNY"]
+    assert all(f.currency is None for f in facts_of("抓获犯罪嫌疑人8名。"))
+
+
+def test_spans_point_at_figure_clause_and_sentence():
+    text = "据悉,今年以来累计预警1729人次,冻结资金2701.6万元。另有说明。"
+    facts = {f.metric: f for f in facts_of(text)}
+    f = facts["funds_frozen"]
+    assert text[f.start:f.end] == "冻结资金2701.6万元"
+    assert text[f.sent_start:f.sent_end].startswith("据悉") and f.sent_end <= text.index("另有")
+    w = facts["warnings_issued"]
+    assert text[w.start:w.end] == "预警1729人次"
+    assert f.figure == "冻结资金2701.6万元"
+
+
+def test_traditional_script_after_normalise():
+    text = "警方共抓獲犯罪嫌疑人45名,凍結涉案資金3600萬元。"
+    norm = normalise(text)
+    facts = extract_facts(norm, split_sentences(norm))
+    assert sorted((f.metric, f.value) for f in facts) == [("funds_frozen", 36000000),
+                                                          ("suspects_arrested", 45)]
+    f = next(f for f in facts if f.metric == "funds_frozen")
+    assert norm.orig_slice(f.start, f.end) == "凍結涉案資金3600萬元"
+
+
+# --- repeats within an article (dedup_facts) ---------------------------------------------------
+def test_title_and_body_repeat_is_one_fact():
+    text = "警方打掉一诈骗团伙抓获嫌疑人130名\n日前,警方开展收网行动,抓获嫌疑人130名,冻结资金56万元。"
+    facts = dedup_facts(facts_of(text))
+    arrested = [f for f in facts if f.metric == "suspects_arrested"]
+    assert len(arrested) == 1 and arrested[0].mentions == 2
+    assert arrested[0].sent_start > 0  # the body sentence is kept as evidence
+
+
+def test_round_values_in_two_raids_stay_two_facts():
+    text = ("全市抓获嫌疑人51名。\n10月5日,甲分局抓获8名嫌疑人,缴获银行卡一百余张。"
+            "10月7日,乙分局捣毁一诈骗团伙,扣押一百多张银行卡。")
+    facts = dedup_facts(facts_of(text))
+    assert [f.value for f in facts if f.metric == "bank_cards_seized"] == [100, 100]
+
+
+def test_same_value_two_metrics_are_two_facts():
+    facts = dedup_facts(facts_of("抓获并刑事拘留犯罪嫌疑人24名。"))
+    assert sorted(f.metric for f in facts) == ["suspects_arrested", "suspects_under_measures"]
+
+
+# --- mentions and rules --------------------------------------------------------------------------
+def test_find_mentions_units_and_vague():
+    ms = find_mentions("抓获120多人,冻结2701.6万元,上千人,第3批,下降30.7%")
+    assert [(m.value, m.unit) for m in ms] == [(120, "人"), (27016000, "元"), (30.7, "%")]
+
+
+def test_rules_are_consistent():
+    rules = load_rules()
+    known_units = set(rules.units.values()) | {"money"}
+    for name, spec in rules.metrics.items():
+        assert set(spec["units"]) <= known_units, name
+        assert set(spec["objects"]) <= set(rules.data["objects"]), name
+        assert spec.get("verbs") or spec.get("nouns"), name
+
+
+# --- robustness ------------------------------------------------------------------------------------
+ALPHABET = "抓获破获冻结资金万元亿起名人张部个以上余多约近同比下降%,。、;将对其中团伙银行卡手机0123456789一二三十百 \n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=80))
+def test_never_crashes_and_values_finite(text):
+    facts = facts_of(text)
+    for f in facts:
+        assert math.isfinite(f.value)
+        assert 0 <= f.start <= f.end <= len(text)
+        assert f.sent_start <= f.start and f.end <= f.sent_end
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=60))
+def test_never_crashes_on_arbitrary_text(text):
+    for f in facts_of(text):
+        assert math.isfinite(f.value)
