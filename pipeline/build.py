@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from . import cache, tables
 from .dedup import dedup_facts, mark_reprints
-from .entities import resolve_period, tag_entities
+from .entities import fact_region, resolve_period, tag_entities
 from .extract import extract_facts
 from .ingest import read_inputs
 from .meta import detect_meta
@@ -68,20 +68,36 @@ def process_document(raw: RawDoc) -> tuple[dict, list[dict]]:
         sent = by_start.get(f.sent_start)
         if sent is not None and (f.period_start is None and f.period_end is None):
             f.period_start, f.period_end = resolve_period(f, sent, meta)
-        ev_a, ev_b = norm.to_orig(f.sent_start, f.sent_end)
+        fe = fact_region(norm, sent, ents) if sent is not None else None  # 其中XX区… narrows it
+        freg = region if fe is None else {**region, "province": fe.province, "city": fe.city,
+                                          "district": fe.district, "region_code": fe.region_code}
+        ev_a, ev_b = _strip_span(raw.text, *norm.to_orig(f.sent_start, f.sent_end))
         fig_a, fig_b = norm.to_orig(f.start, f.end)
         rows.append({
             "fact_id": _fact_id(aid, f.metric, f.value, f.start), "article_id": aid,
             "source": raw.source, "metric": f.metric, "value": float(f.value), "unit": f.unit,
-            "currency": f.currency, "qualifier": f.qualifier, "scope": f.scope, **region,
+            "currency": f.currency, "qualifier": f.qualifier, "scope": f.scope, **freg,
             "published": meta.published, "period_start": f.period_start,
             "period_end": f.period_end, "title": meta.title, "outlet": meta.outlet,
-            "script": meta.script, "evidence": raw.text[ev_a:ev_b].strip(),
+            "script": meta.script, "evidence": raw.text[ev_a:ev_b],
             "evidence_start": ev_a, "evidence_end": ev_b,
             "figure_text": raw.text[fig_a:fig_b], "figure_start": fig_a, "figure_end": fig_b,
             "evidence_simplified": norm.text[f.sent_start:f.sent_end].strip(),
             "mentions": f.mentions, "duplicate_of": None, "flags": list(f.flags)})
     return art, rows
+
+
+def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
+    """Shrink [a, b) so that text[a:b] has no surrounding white space.
+
+    >>> _strip_span("  抓获3人  ", 0, 8)
+    (2, 6)
+    """
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
 
 
 @dataclass
