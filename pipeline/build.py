@@ -21,7 +21,7 @@ from .extract import extract_facts
 from .ingest import read_inputs
 from .meta import detect_meta
 from .model import RawDoc
-from .normalise import normalise
+from .normalise import normalise, strip_romanisation
 from .sentences import split_sentences
 
 
@@ -79,9 +79,9 @@ def process_document(raw: RawDoc) -> tuple[dict, list[dict]]:
             "currency": f.currency, "qualifier": f.qualifier, "scope": f.scope, **freg,
             "published": meta.published, "period_start": f.period_start,
             "period_end": f.period_end, "title": meta.title, "outlet": meta.outlet,
-            "script": meta.script, "evidence": raw.text[ev_a:ev_b],
+            "script": meta.script, "evidence": strip_romanisation(raw.text[ev_a:ev_b]),
             "evidence_start": ev_a, "evidence_end": ev_b,
-            "figure_text": raw.text[fig_a:fig_b], "figure_start": fig_a, "figure_end": fig_b,
+            "figure_text": strip_romanisation(raw.text[fig_a:fig_b]), "figure_start": fig_a, "figure_end": fig_b,
             "evidence_simplified": norm.text[f.sent_start:f.sent_end].strip(),
             "mentions": f.mentions, "duplicate_of": None, "flags": list(f.flags)})
     return art, rows

@@ -132,6 +132,15 @@ def _convert(text: str, offsets: list[int], config: str) -> tuple[str, list[int]
     return "".join(new_parts), new_offs
 
 
+def strip_romanisation(text: str) -> str:
+    """``text`` in its own script with inline romanisation and invisible characters removed.
+
+    >>> strip_romanisation("凍結(dong)資(zi)金\u200b2701.6萬元")
+    '凍結資金2701.6萬元'
+    """
+    return _ROMANISATION.sub("", _INVISIBLE.sub("", text))
+
+
 def normalise(text: str) -> NormText:
     """Clean ``text`` and keep a map from every kept character back to ``text``.
 
