@@ -46,6 +46,9 @@ _CLAUSE_BREAK = re.compile(r"""
 # Separators inside a clause that end a number-first object phrase (30张银行卡、20部手机).
 _ITEM_SEP = set("、和及与并,，;；")
 
+# Separators and connectors trimmed from the start of a figure clause.
+_LEAD_SEP = set("、,，;；:： \u3000和及与并")
+
 # Punctuation ignored when testing whether an enumeration item is bare.
 _STRIP = str.maketrans("", "", "“”\"'‘’「」『』《》()（）、,，·- \u3000")
 
@@ -468,8 +471,11 @@ def _bind(st: _Sentence) -> None:
                         if t.has("obj") and not any(c in _ITEM_SEP for c in st.s[m.end:t.start])]
             if objs_end:
                 end = max(objs_end[0], end)
+        start = min(start, m.start)
+        while start < m.start and st.s[start] in _LEAD_SEP:
+            start += 1  # 、手机56部 -> 手机56部
         for metric in metrics:
-            st.found.append((m, _Found(metric, min(start, m.start), end)))
+            st.found.append((m, _Found(metric, start, end)))
 
 
 def _indefinite(st: _Sentence) -> None:
