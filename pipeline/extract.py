@@ -465,10 +465,13 @@ def _bind(st: _Sentence) -> None:
                     start = prev_end  # 对15名嫌疑人采取强制措施: the clause from its start
                 metrics = metrics + post
                 end = max(end, pend)
-        if right_objs and end == m.end:
-            # number-first object: 捣毁25个窝点, 扣押一百多张银行卡
+        if right_objs and end == m.end and metrics:
+            # number-first object: 捣毁25个窝点, 扣押一百多张银行卡, 抓获24名团伙成员
+            wanted = set(rules.metrics[metrics[0]]["objects"])
             objs_end = [t.end for t in st.toks(m.end, limit)
-                        if t.has("obj") and not any(c in _ITEM_SEP for c in st.s[m.end:t.start])]
+                        if set(t.args("obj")) & wanted
+                        and not any(c in _ITEM_SEP for c in st.s[m.end:t.start])
+                        and t.start - m.end <= 12]
             if objs_end:
                 end = max(objs_end[0], end)
         start = min(start, m.start)
