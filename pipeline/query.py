@@ -689,25 +689,50 @@ def headline(counted: pd.DataFrame, metrics: list[str] | None = None) -> dict[st
     return out
 
 
+def _fac(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, names) of a column; -1 for missing. Categoricals use their codes (no hashing)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy().astype(np.int64), np.asarray(s.cat.categories, dtype=object)
+    codes, names = pd.factorize(s, use_na_sentinel=True)
+    return codes.astype(np.int64), np.asarray(names, dtype=object)
+
+
+def _sum_by(keys: list[np.ndarray], sizes: list[int], values: np.ndarray
+            ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Group sums over several code columns (code -1 = missing): (codes per key, sums, counts)."""
+    packed = np.zeros(len(values), dtype=np.int64)
+    for k, n in zip(keys, sizes):
+        packed = packed * (n + 1) + (k + 1)
+    uniq, inv = np.unique(packed, return_inverse=True)
+    sums = np.bincount(inv, weights=values, minlength=len(uniq))
+    counts = np.bincount(inv, minlength=len(uniq))
+    out = []
+    for n in reversed(sizes):
+        out.append(uniq % (n + 1) - 1)
+        uniq = uniq // (n + 1)
+    return out[::-1], sums, counts
+
+
 def by_district(counted: pd.DataFrame, metric: str, top: int = 30) -> pd.DataFrame:
     """Sum per district (label, campaign, value), districts by total descending; only facts
     resolved to a district. ``attrs``: ``undistricted`` facts left out, ``districts`` in all."""
     f = summable(counted, metric, ["district", "region_label", "campaign", "value"])
     has = f["district"].notna().to_numpy(bool)
-    d = f[has]
-    g = (d.groupby(["region_label", "campaign"], observed=True, sort=False)["value"].sum()
-         .reset_index().rename(columns={"region_label": "label"}))
-    g["label"] = g["label"].astype(object)
-    g["campaign"] = g["campaign"].astype(object)
-    totals = g.groupby("label", sort=False)["value"].sum().sort_values(ascending=False,
-                                                                       kind="stable")
-    keep = list(totals.index[:top])
-    g = g[g["label"].isin(keep)].copy()
-    g["rank"] = g["label"].map({k: i for i, k in enumerate(keep)})
-    g = g.sort_values(["rank", "value"], ascending=[True, False]).drop(columns="rank")
-    g = g.reset_index(drop=True)
+    lab, lab_names = _fac(f["region_label"])
+    camp, camp_names = _fac(f["campaign"])
+    (lc, cc), sums, _ = _sum_by([lab[has], camp[has]], [len(lab_names), len(camp_names)],
+                                f["value"].to_numpy(float)[has])
+    totals = np.bincount(lc, weights=sums, minlength=len(lab_names)) if len(lc) else np.zeros(0)
+    present = np.unique(lc)
+    ranked = present[np.lexsort((present, -totals[present]))][:top]
+    rank = np.full(len(lab_names), -1)
+    rank[ranked] = np.arange(len(ranked))
+    sel = rank[lc] >= 0 if len(lc) else np.zeros(0, bool)
+    order = np.lexsort((-sums[sel], rank[lc[sel]]))
+    g = pd.DataFrame({"label": lab_names[lc[sel]][order], "campaign": camp_names[cc[sel]][order],
+                      "value": sums[sel][order]})
     g.attrs["undistricted"] = int((~has).sum())
-    g.attrs["districts"] = int(len(totals))
+    g.attrs["districts"] = int(len(present))
     return g
 
 
@@ -744,37 +769,46 @@ def by_month(counted: pd.DataFrame, metric: str) -> pd.DataFrame:
     f = summable(counted, metric, ["date", "campaign", "value"])
     d = f["date"].to_numpy(dtype="datetime64[ns]")
     ok = ~np.isnat(d)
-    g = (pd.DataFrame({"month": d[ok].astype("datetime64[M]"),
-                       "campaign": f["campaign"].to_numpy(dtype=object)[ok],
-                       "value": f["value"].to_numpy(float)[ok]})
-         .groupby(["month", "campaign"], sort=True)["value"].sum().reset_index())
-    g["month"] = g["month"].dt.strftime("%Y-%m")
-    return g
+    months = d[ok].astype("datetime64[M]").astype(np.int64)
+    m0 = int(months.min()) if len(months) else 0
+    camp, names = _fac(f["campaign"])
+    (mc, cc), sums, _ = _sum_by([months - m0, camp[ok]],
+                                [int(months.max() - m0 + 1) if len(months) else 1, len(names)],
+                                f["value"].to_numpy(float)[ok])
+    label = (np.array(mc + m0, dtype="datetime64[M]").astype(str) if len(mc)
+             else np.zeros(0, dtype=object))
+    return pd.DataFrame({"month": label.astype(object), "campaign": names[cc], "value": sums})
 
 
 def metric_mix(counted: pd.DataFrame) -> pd.DataFrame:
     """Number of counted facts per metric and campaign (metric, label, campaign, facts)."""
-    g = (counted[["metric", "campaign"]].groupby(["metric", "campaign"], observed=True,
-                                                 sort=False).size()
-         .rename("facts").reset_index())
-    g = g[g["facts"] > 0]
-    g["metric"] = g["metric"].astype(object)
-    g["campaign"] = g["campaign"].astype(object)
-    g["label"] = g["metric"].map(metric_label)
-    tot = g.groupby("metric")["facts"].transform("sum")
-    return g.assign(_t=tot).sort_values(["_t", "metric"], ascending=[False, True]).drop(
-        columns="_t").reset_index(drop=True)
+    met, met_names = _fac(counted["metric"])
+    camp, camp_names = _fac(counted["campaign"])
+    ok = met >= 0
+    (mc, cc), _, counts = _sum_by([met[ok], camp[ok]], [len(met_names), len(camp_names)],
+                                  np.ones(int(ok.sum())))
+    tot = np.bincount(mc, weights=counts, minlength=len(met_names)) if len(mc) else np.zeros(0)
+    metric = met_names[mc].astype(str) if len(mc) else np.zeros(0, dtype=str)
+    order = np.lexsort((metric, -tot[mc])) if len(mc) else np.zeros(0, dtype=np.int64)
+    metric = metric[order]
+    return pd.DataFrame({"metric": metric.astype(object), "campaign": camp_names[cc][order],
+                         "facts": counts[order].astype(np.int64),
+                         "label": [metric_label(m) for m in metric]})
 
 
 def by_region(counted: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Sum per (province, city, district); missing levels are None."""
     f = summable(counted, metric, ["province", "city", "district", "value"])
-    g = (f.groupby(["province", "city", "district"], dropna=False, observed=True)["value"]
-         .sum().reset_index())
-    g = g[g["value"].notna()]
-    for c in ("province", "city", "district"):
-        g[c] = g[c].astype(object).where(g[c].notna(), None)
-    return g.reset_index(drop=True)
+    cols = [_fac(f[c]) for c in ("province", "city", "district")]
+    codes, sums, _ = _sum_by([c for c, _ in cols], [len(n) for _, n in cols],
+                             f["value"].to_numpy(float))
+    out = {}
+    for name, (c, (_, names)) in zip(("province", "city", "district"), zip(codes, cols)):
+        vals = np.empty(len(c), dtype=object)
+        vals[:] = None
+        vals[c >= 0] = names[c[c >= 0]]
+        out[name] = vals
+    return pd.DataFrame({**out, "value": sums})
 
 
 # --------------------------------------------------------------------------------------------
