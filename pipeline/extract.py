@@ -39,7 +39,8 @@ _CLAUSE_BREAK = re.compile(r"""
       (?<!\d)[,，](?!\d{3})      # comma, unless a thousands separator
     | (?<=\d)[,，](?!\d{3}(?!\d))
     | [;；:：。！？!?]            # semicolon, colon, sentence ends inside a "sentence"
-    | [ \t\u3000]+               # spaces separate title parts: 马坡派出所追踪溯源 27名嫌疑人...
+    | (?<!\d)[ \t\u3000]+(?![ \t\u3000]*\d)  # spaces separate title parts (破案23起 抓获41人),
+                                 # but not spaces around a digit (抓获犯罪嫌疑人 15 名)
     | \n+
 """, re.VERBOSE)
 
@@ -58,7 +59,7 @@ _NUMERAL = r"""
     (?: \d++(?:,\d{3})*+(?:\.\d++)?+       # Arabic digits: 2701.6, 12,345
       | [零〇一二三四五六七八九十百千两] )   # or a Chinese digit (not 万/亿: 万名干部 is no figure)
     (?: [\d零〇一二三四五六七八九十百千万亿两余多]  # then digits and multipliers (7亿4707万, 三十九万)
-      | \.(?=\d) )*+                        # and 余/多 inside (2600余万, 40多); possessive: no
+      | \.(?=\d) | [ ](?=[万亿]) )*+          # and 余/多 inside (2600余万, 40多); possessive: no
 """                                         # backtracking on long digit runs
 
 # Lookaheads that keep a unit character from being the start of another word.
@@ -171,6 +172,7 @@ class Rules:
             (?P<pre>{alts(self.q_prefix)})?         # qualifier before: 逾 约 近 超过
             (?P<cur>{alts(self.money_prefixes)})?   # currency before: 人民币 新台币 HK$
             (?P<num>{_NUMERAL})
+            [ ]?                                    # some sites space digits: 15 名
             (?P<unit>{alts(units)})                 # unit, longest first (人次 before 人)
             (?P<post>{alts(self.q_suffix)})?        # qualifier after: 以上 左右
           | 百分之(?P<pnum>{_NUMERAL})               # 百分之三十
@@ -232,7 +234,7 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
         before = s[:m.start()]
         if any(before.endswith(v) for v in rules.vague_before):
             continue
-        n = parse_numeral(num_text)
+        n = parse_numeral(num_text.replace(" ", ""))
         if n is None:
             continue
         pre, post = m.group("pre") or "", m.group("post") or ""

@@ -97,6 +97,14 @@ POSITIVE = [
     case("缴获电话卡8000余张。", ("sim_cards_seized", 8000, M), id="sim-缴获"),
     case("查获银行卡320张。", ("bank_cards_seized", 320, E), id="bank-查获"),
     case("查扣两百多张银行卡。", ("bank_cards_seized", 200, M), id="bank-number-first"),
+    # regional wording and layout
+    case("行动中警方冻结了67个银行户口,涉款约800万港元。",
+         ("accounts_frozen", 67, E), ("amount_involved", 8000000, A), id="hk-户口-涉款"),
+    case("刑事警察局今年共查獲詐欺集團52個。", ("gangs_dismantled", 52, E), id="tw-查获-集团-个"),
+    case("抓获犯罪嫌疑人 15 名,冻结资金 2,701.6 万元。",
+         ("suspects_arrested", 15, E), ("funds_frozen", 27016000, E), id="spaced-digits"),
+    case("破案23起 抓获41人 冻结资金300万元", ("cases_solved", 23, E), ("suspects_arrested", 41, E),
+         ("funds_frozen", 3000000, E), id="title-parts-spaces"),
     # case_change_pct
     case("全市电信网络诈骗发案数同比下降21.4%。", ("case_change_pct", -21.4, E), id="pct-发案-down"),
     case("电诈警情同比上升6.2%。", ("case_change_pct", 6.2, E), id="pct-警情-up"),
@@ -127,6 +135,12 @@ ENUMERATIONS = [
     case("全市警情数、立案数、损失数同比分别下降18.1%、15.6%、30.2%。",
          ("case_change_pct", -18.1, E), ("case_change_pct", -15.6, E), id="enum-分别-aligned"),
     case("抓获嫌疑人62名、起诉48人。", ("suspects_arrested", 62, E), id="enum-own-verb-not-inherited"),
+    case("打掉跨境赌博团伙3个、电诈团伙5个。",
+         ("gangs_dismantled", 3, E), ("gangs_dismantled", 5, E), id="enum-modifier-nouns"),
+    case("专案组抓获犯罪嫌疑人56名,其中刑事拘留48人,取保候审8人。",
+         ("suspects_arrested", 56, E), ("suspects_under_measures", 48, E), id="enum-subset-own-verbs"),
+    case("其中11名犯罪嫌疑人已被刑事拘留,扣押手机9部。",
+         ("suspects_under_measures", 11, E), ("phones_seized", 9, E), id="enum-post-verb-beats-inheritance"),
 ]
 
 
