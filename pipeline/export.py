@@ -114,9 +114,10 @@ def chart_metric(data: q.Data, flt: q.Filters, wanted: str | None = None) -> str
 
 
 def report(data: q.Data, flt: q.Filters, metric: str | None = None,
-           made: date | None = None) -> Report:
-    """Select ``flt`` exactly as the dashboard does and build the charts of ``metric``."""
-    view = q.select(data, flt)
+           made: date | None = None, view: q.View | None = None) -> Report:
+    """Select ``flt`` exactly as the dashboard does (or take its ``view`` of ``flt``) and build
+    the charts of ``metric``."""
+    view = q.select(data, flt) if view is None else view
     m = chart_metric(data, flt, metric)
     colours = fg.campaign_colors(data.campaigns)
     charts = build_charts(view, m, colours, flt) if not view.empty else []
@@ -816,11 +817,14 @@ def xlsx_bytes(rep: Report) -> bytes:
     return buf.getvalue()
 
 
-def file_stem(rep: Report) -> str:
-    """A file name for the exports of ``rep``: 反诈统计_断卡_甘肃省_2026-11-21."""
-    parts = ["反诈统计", *rep.flt.campaigns[:2],
-             *(x for x in (rep.flt.province, rep.flt.city, rep.flt.district) if x),
-             rep.made.isoformat()]
+def file_stem(flt: q.Filters, made: date) -> str:
+    """A file name for the exports of ``flt``.
+
+    >>> file_stem(q.Filters(campaigns=("断卡",), province="甘肃省"), date(2026, 1, 2))
+    '反诈统计_断卡_甘肃省_2026-01-02'
+    """
+    parts = ["反诈统计", *flt.campaigns[:2],
+             *(x for x in (flt.province, flt.city, flt.district) if x), made.isoformat()]
     return re.sub(r'[\\/:*?"<>|\s]+', "_", "_".join(parts))
 
 

@@ -448,7 +448,39 @@ def test_deck_converts_to_pdf_with_chinese_fonts(data, tmp_path):
 
 def test_file_stem_and_images_zip_names(data):
     rep = ex.report(data, q.Filters(campaigns=("断卡",), province="甘肃省"), made=MADE)
-    assert ex.file_stem(rep) == "反诈统计_断卡_甘肃省_2026-01-02"
+    assert ex.file_stem(rep.flt, rep.made) == "反诈统计_断卡_甘肃省_2026-01-02"
     assert [ex.image_name(i + 1, c, "png") for i, c in enumerate(rep.charts)][0] == \
         "01_district.png"
     assert zipfile.is_zipfile(io.BytesIO(ex.deck_bytes(rep)))
+
+
+# --------------------------------------------------------------------------------------------
+# The dashboard's buttons, clicked in the real served app (fixtures of test_browser.py)
+# --------------------------------------------------------------------------------------------
+
+from test_browser import _open, browser, server  # noqa: E402,F401  (pytest fixtures)
+
+
+@pytest.mark.browser
+def test_dashboard_download_buttons(server, browser, data):
+    page = _open(browser, f"{server}/?campaign={'断卡'}&chart=funds_frozen")
+    try:
+        with page.expect_download(timeout=60000) as dl:
+            page.get_by_role("button", name="PowerPoint 简报").click()
+        assert dl.value.suggested_filename.endswith(".pptx")
+        assert dl.value.suggested_filename.startswith("反诈统计_断卡_")
+        prs = open_deck(open(dl.value.path(), "rb").read())
+        tiles = {sh.name.split(":", 1)[1]: sh.text_frame.text.splitlines()[1]
+                 for sh in prs.slides[1].shapes if sh.name.startswith("headline:")}
+        assert tiles == EXPECTED_TEXT["断卡"]             # the numbers on the page
+        flt = q.Filters(campaigns=("断卡",))
+        c = q.by_campaign(q.select(data, flt).counted, "funds_frozen")
+        ch = charts_of(prs)["campaign"]                   # the page's chart metric
+        assert list(ch.plots[0].categories) == list(c["campaign"])
+        assert ch.value_axis.axis_title.text_frame.text == "冻结资金（万元）"
+        with page.expect_download(timeout=60000) as dl:
+            page.get_by_role("button", name="数据 CSV").click()
+        df = pd.read_csv(dl.value.path(), encoding="utf-8-sig")
+        assert len(df) == len(q.select(data, flt).matched)
+    finally:
+        page.close()
