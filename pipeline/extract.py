@@ -335,15 +335,16 @@ def _verb_metrics(tok: _Token, m: _Mention, objs: set[str], rules: Rules,
     return out
 
 
-def _scan_left(st: _Sentence, m: _Mention, seg: list[_Token],
-               right_objs: set[str]) -> tuple[list[str], int, bool, bool]:
-    """Nearest governing word to the left: (metrics, figure start, blocked, saw a verb)."""
+def _scan_left(st: _Sentence, m: _Mention, seg: list[_Token], right_objs: set[str],
+               seg_start: int) -> tuple[list[str], int, bool, bool]:
+    """Nearest governing word to the left of ``m`` among the tokens ``seg`` of its segment
+    (which starts at ``seg_start``): (metrics, figure start, blocked, saw a verb)."""
     rules = st.rules
     objs = set(right_objs)
     noun: tuple[str, int] | None = None
     saw_verb = False
     money = m.uclass == "money"
-    tail = st.s[seg[-1].end if seg else 0:m.start]
+    tail = st.s[max(seg[-1].end if seg else 0, seg_start):m.start]
     if m.uclass == "person" and _DISPOSAL.search(tail):
         return [], m.start, False, False  # 将郑某等4人抓获: the verb comes after (see _scan_right)
     for i in range(len(seg) - 1, -1, -1):
@@ -446,7 +447,7 @@ def _bind(st: _Sentence) -> None:
             continue
         seg = st.toks(prev_end, m.start)
         right_objs = _right_objects(st, m, limit)
-        metrics, start, blocked, saw_verb = _scan_left(st, m, seg, right_objs)
+        metrics, start, blocked, saw_verb = _scan_left(st, m, seg, right_objs, prev_end)
         end = m.end
         has_post = m.uclass == "person" and not blocked and bool(_scan_right(st, m, cb)[0])
         if not metrics and not blocked and not saw_verb and not has_post:
@@ -456,7 +457,7 @@ def _bind(st: _Sentence) -> None:
                 before = [t for t in st.tokens if t.end <= prev_end
                           and (t.has("verb") or t.has("block") or t.has("money_block"))]
                 if before:
-                    got, _, _, _ = _scan_left(st, m, [before[-1]] + seg, right_objs)
+                    got, _, _, _ = _scan_left(st, m, [before[-1]] + seg, right_objs, prev_end)
                     if got:
                         metrics, start = got, prev_end
         if m.uclass == "person" and not blocked:
