@@ -624,7 +624,8 @@ class _Scope:
 
 
 def doc_currency(text: str, rules: Rules | None = None) -> str:
-    """Currency of a plain 元 in this article (TWD in Taiwan reports ...).
+    """Currency of a plain 元 in this article (TWD in Taiwan reports ...): the region with the most
+    cue words, if it has two or more.
 
     >>> doc_currency("桃园市警察局今日举办记者会,165反诈骗专线")
     'TWD'
@@ -632,10 +633,12 @@ def doc_currency(text: str, rules: Rules | None = None) -> str:
     'CNY'
     """
     rules = rules or load_rules()
+    best, hits = "CNY", 1  # two distinct cues at least: one place name in passing is not enough
     for rc in rules.region_currency:
-        if any(c in text for c in rc["cues"]):
-            return rc["currency"]
-    return "CNY"
+        n = sum(c in text for c in rc["cues"])
+        if n > hits:
+            best, hits = rc["currency"], n
+    return best
 
 
 def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:

@@ -101,6 +101,8 @@ POSITIVE = [
     case("行动中警方冻结了67个银行户口,涉款约800万港元。",
          ("accounts_frozen", 67, E), ("amount_involved", 8000000, A), id="hk-户口-涉款"),
     case("刑事警察局今年共查獲詐欺集團52個。", ("gangs_dismantled", 52, E), id="tw-查获-集团-个"),
+    case("民警将9涉嫌帮助信息网络犯罪活动的嫌疑人抓获归案。", ("suspects_arrested", 9, E),
+         id="classifier-left-out-after-将"),
     case("抓获犯罪嫌疑人 15 名,冻结资金 2,701.6 万元。",
          ("suspects_arrested", 15, E), ("funds_frozen", 27016000, E), id="spaced-digits"),
     case("破案23起 抓获41人 冻结资金300万元", ("cases_solved", 23, E), ("suspects_arrested", 41, E),
@@ -220,8 +222,10 @@ def test_scope(text, scope):
 def test_currency_explicit_and_by_region():
     hk = facts_of("警方冻结涉案资金120万港元。")
     assert [(f.currency, f.value) for f in hk] == [("HKD", 1200000)]
-    tw = facts_of("桃园市警察局表示,今年成功拦截诈骗汇款4500万元。")
+    tw = facts_of("桃园市警察局表示,今年成功拦截诈骗汇款4500万元,民众可拨打165反诈骗专线。")
     assert [f.currency for f in tw] == ["TWD"]
+    passing = facts_of("来自台中市的旅客在兰州被骗,民警冻结涉案资金12万元。")
+    assert [f.currency for f in passing] == ["CNY"]
     cn = facts_of("冻结涉案资金120万元。")
     assert [f.currency for f in cn] == ["CNY"]
     assert all(f.currency is None for f in facts_of("抓获犯罪嫌疑人8名。"))
