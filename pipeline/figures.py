@@ -66,18 +66,23 @@ def _colour(colors: dict[str, str], name: str) -> str:
 def _stacked(df: pd.DataFrame, cat: str, metric: str, colors: dict[str, str],
              horizontal: bool, order: list[str], value: str = "value",
              unit: str | None = None, div: float = 1.0) -> list[go.Bar]:
-    """One bar trace per campaign, categories in ``order``."""
-    traces = []
+    """One bar trace per campaign (legend in the colour map's order); the axis order is set by
+    the caller (``order``)."""
     unit = q.metric_unit(metric) if unit is None else unit
-    for camp, g in df.groupby("campaign", sort=False):
-        g = g.set_index(cat).reindex(order).dropna(subset=[value])
-        vals = g[value] / div
-        text = [q.fmt_number(v, unit) for v in g[value]]
-        kw = dict(x=vals, y=g.index) if horizontal else dict(x=g.index, y=vals)
-        traces.append(go.Bar(name=str(camp), orientation="h" if horizontal else "v",
-                             marker_color=_colour(colors, str(camp)), customdata=text,
+    cats = df[cat].to_numpy(dtype=object)
+    camps = df["campaign"].to_numpy(dtype=object).astype(str)
+    vals = df[value].to_numpy(dtype=float)
+    rank = {c: i for i, c in enumerate(colors)}
+    traces = []
+    for camp in sorted(set(camps), key=lambda c: (rank.get(c, len(rank)), c)):
+        sel = camps == camp
+        y = vals[sel]
+        text = np.array([q.fmt_number(v, unit) for v in y], dtype=object)
+        kw = dict(x=y / div, y=cats[sel]) if horizontal else dict(x=cats[sel], y=y / div)
+        traces.append(go.Bar(name=camp, orientation="h" if horizontal else "v",
+                             marker_color=_colour(colors, camp), customdata=text,
                              hovertemplate="%{" + ("y" if horizontal else "x") + "}<br>"
-                             + str(camp) + "：%{customdata}<extra></extra>", **kw))
+                             + camp + "：%{customdata}<extra></extra>", **kw))
     return traces
 
 

@@ -821,8 +821,15 @@ EVIDENCE_COLUMNS = ["指标", "数值", "限定", "口径", "地区", "机构", 
                     "来源", "计数"]
 
 
-def evidence_rows(view: View, limit: int | None = 1000) -> pd.DataFrame:
-    """The matched facts with every column, newest first (at most ``limit``)."""
+EVIDENCE_FIELDS = ["fact_id", "article_id", "metric", "value", "unit", "currency", "qualifier",
+                   "scope", "agency", "campaigns", "title", "evidence", "evidence_start",
+                   "evidence_end", "source"]
+
+
+def evidence_rows(view: View, limit: int | None = 1000,
+                  columns: list[str] | None = None) -> pd.DataFrame:
+    """The matched facts, newest first (at most ``limit``): the fact columns (all, or
+    ``columns``) plus ``date``, ``region_label`` and ``status``."""
     c = view.data.counting
     rows = np.flatnonzero(view.mask)
     key = np.where(c.dated[rows], c.end[rows], -1)
@@ -831,18 +838,20 @@ def evidence_rows(view: View, limit: int | None = 1000) -> pd.DataFrame:
         rows, key = rows[part], key[part]
     order = np.lexsort((rows, -key))
     rows = rows[order]
-    out = view.data.detail.take(pa.array(rows, type=pa.int64())).to_pandas()
+    detail = view.data.detail if columns is None else view.data.detail.select(columns)
+    out = detail.take(pa.array(rows, type=pa.int64())).to_pandas()
     f = view.data.facts
     out.index = f.index[rows]
     out["date"] = f["date"].to_numpy()[rows]
     out["region_label"] = f["region_label"].take(rows).astype(object).to_numpy()
-    out["status"] = np.array(STATUSES, dtype=object)[view._status_codes()[rows]]
+    status = np.where(view.keep[rows], 0, np.where(view.live[rows], 2, 1))
+    out["status"] = np.array(STATUSES, dtype=object)[status]
     return out
 
 
 def evidence_table(view: View, limit: int | None = 1000) -> pd.DataFrame:
     """The matched facts for reading: newest first, Chinese headers, ``fact_id`` as index."""
-    f = evidence_rows(view, limit)
+    f = evidence_rows(view, limit, EVIDENCE_FIELDS)
     out = pd.DataFrame({
         "指标": f["metric"].map(metric_label),
         "数值": [fmt_fact_value(v, u, q, c) for v, u, q, c in
