@@ -158,6 +158,7 @@ class Rules:
                                                   key=len, reverse=True)]
                                           + sc["cumulative_patterns"]))
         self.snapshot_re = re.compile("|".join(sc["snapshot"]))
+        self.case_re = re.compile("|".join(re.escape(w) for w in sc["one_case"]))
         self.op_re = re.compile("|".join([re.escape(w) for w in
                                           sorted(sc["operation"], key=len, reverse=True)]
                                          + sc["operation_patterns"]))
@@ -465,7 +466,9 @@ def _bind(st: _Sentence) -> None:
             post = [x for x in post if x not in metrics]
             if post:
                 if not metrics:
-                    start = prev_end  # 对15名嫌疑人采取强制措施: the clause from its start
+                    # 对15名嫌疑人采取强制措施: from the 将/把/对 that fronts the persons
+                    fronts = list(_DISPOSAL.finditer(st.s, prev_end, m.start))
+                    start = fronts[-1].start() if fronts else prev_end
                 metrics = metrics + post
                 end = max(end, pend)
         if right_objs and end == m.end and metrics:
@@ -601,6 +604,8 @@ class _Scope:
         for m in self.rules.op_re.finditer(text):
             if m.start() > pos:
                 best, pos = "operation", m.start()
+        if best == "cumulative" and self.rules.case_re.search(text):
+            return "operation"  # 该团伙自2022年10月以来涉案金额: the period of one case
         for m in self.rules.snapshot_re.finditer(text):
             if m.start() > pos:
                 best, pos = self.default, m.start()
