@@ -534,50 +534,44 @@ def _strip_subject(text: str, rules: Rules) -> str:
 
 
 def _percent(st: _Sentence) -> None:
+    """case_change_pct facts: a percentage (or a list of them joined by 、/和, with 分别) right
+    after a change word, whose subject names cases. 警情数、立案数、损失数同比分别下降29.3%、28.2%、
+    44.3% aligns subjects and values one by one (the loss change is not a case change)."""
     rules = st.rules
-    pms = [m for m in st.mentions if m.uclass == "percent"]
     groups: list[list[_Mention]] = []
-    for m in pms:
-        if groups and st.s[groups[-1][-1].end:m.start] in ("、", "和", "及", "与", ",", "，"):
-            if st.s[groups[-1][-1].end:m.start] in (",", "，") and not _is_list_head(st, groups[-1]):
-                groups.append([m])
-            else:
-                groups[-1].append(m)
+    for m in (m for m in st.mentions if m.uclass == "percent"):
+        gap = st.s[groups[-1][-1].end:m.start] if groups else None
+        if gap in ("、", "和", "及", "与") or (gap in (",", "，") and _after_fenbie(st, groups[-1])):
+            groups[-1].append(m)
         else:
             groups.append([m])
     for g in groups:
-        head = g[0]
-        ca, _ = st.clause_of(head.start)
-        ch = rules.change_re.search(st.s[ca:head.start])
+        ca, _ = st.clause_of(g[0].start)
+        ch = rules.change_re.search(st.s[ca:g[0].start])
         if not ch:
-            continue
-        word = ch.group("word")
-        sign = -1 if word in rules.percent["down"] else 1
+            continue  # no change word right before (上升至47%, 占比30%)
+        sign = -1 if ch.group("word") in rules.percent["down"] else 1
         subj_end = ca + ch.start()
-        subject = st.s[ca:subj_end]
-        core = _strip_subject(subject, rules)
+        fig_start = ca
+        core = _strip_subject(st.s[ca:subj_end], rules)
         if not core:
-            # 同比上升19.9% after 抓获犯罪嫌疑人674人: the subject is the clause before.
+            # 抓获犯罪嫌疑人674人、同比上升19.9%: the subject is the clause or item before.
             prev = [c for c in st.clauses if c[1] <= ca]
-            sub_a = prev[-1][0] if prev else ca
-            subject = st.s[sub_a:subj_end]
-            core = _strip_subject(st.s[sub_a:ca], rules) or core
-            ca_fig = sub_a
-        else:
-            ca_fig = ca
+            fig_start = prev[-1][0] if prev else ca
+            core = _strip_subject(st.s[fig_start:ca], rules)
         parts = [p for p in re.split(r"[、和及]", core) if p]
         if len(g) > 1 and len(parts) == len(g):
             kinds = [_subject_kind(p, rules) for p in parts]
         else:
-            k = _subject_kind(core, rules)
-            kinds = [k] * len(g)
-        for m, k in zip(g, kinds):
-            if k:
-                st.found.append((_Mention(m.start, m.end, sign * m.value, m.qualifier, "%", "percent"),
-                                 _Found("case_change_pct", ca_fig, m.end)))
+            kinds = [_subject_kind(core, rules)] * len(g)
+        for m, is_case in zip(g, kinds):
+            if is_case:
+                signed = _Mention(m.start, m.end, sign * m.value, m.qualifier, "%", "percent")
+                st.found.append((signed, _Found("case_change_pct", fig_start, m.end)))
 
 
-def _is_list_head(st: _Sentence, g: list[_Mention]) -> bool:
+def _after_fenbie(st: _Sentence, g: list[_Mention]) -> bool:
+    """True if the list of percentages started right after 分别 (respectively)."""
     return "分别" in st.s[max(0, g[0].start - 12):g[0].start]
 
 
