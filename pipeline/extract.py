@@ -36,8 +36,8 @@ RULES_PATH = Path(__file__).with_name("resources") / "metrics.json"
 
 # Characters that end a clause. A comma between digits (1,234) is not one.
 _CLAUSE_BREAK = re.compile(r"""
-      (?<!\d)[,，](?!\d{3})      # comma, unless a thousands separator
-    | (?<=\d)[,，](?!\d{3}(?!\d))
+      (?<!\d)[,，]                # a comma after a non-digit,
+    | [,，](?!\d{3}(?!\d))        # or after a digit unless a thousands separator (12,345)
     | [;；:：。！？!?]            # semicolon, colon, sentence ends inside a "sentence"
     | (?<!\d)[ \t\u3000]+(?![ \t\u3000]*\d)  # spaces separate title parts (破案23起 抓获41人),
                                  # but not spaces around a digit (抓获犯罪嫌疑人 15 名)
