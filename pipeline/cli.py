@@ -73,7 +73,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                                args.level, args.metric, args.since, args.until, args.scope,
                                args.script, args.search, args.link)
     try:
-        rep, paths = export.write(args.format, data, flt, args.out, args.chart_metric)
+        rep, paths = export.write(args.format, data, flt, args.out,
+                                  args.chart_metric or export.link_chart(args.link))
     except export.BrowserMissing as e:
         print(str(e), file=sys.stderr)
         return 2

@@ -45,7 +45,7 @@ IMAGE_SCALE = 2
 TOP_CATEGORIES = 20                           # bars on a region slide
 MAX_SERIES = 10                               # campaigns drawn as their own series; rest: 其他
 EVIDENCE_TOP = 3                              # appendix: the largest facts of each headline
-EVIDENCE_ROWS_PER_SLIDE = 7
+EVIDENCE_ROWS_PER_SLIDE = 6
 OTHER_CAMPAIGNS = "其他专项"
 REGION_COLOUR = "#4C78A8"
 
@@ -163,7 +163,7 @@ def region_totals(frame: pd.DataFrame, flt: q.Filters) -> pd.DataFrame:
         return pd.DataFrame({"label": [], "value": []})
     miss = frame[col].isna()
     fallback = (frame[parent].fillna("").astype(str) + f"（未细分到{name}）") if parent else \
-        pd.Series("（未细分到省份）", index=frame.index)
+        pd.Series("全国（未细分到省份）", index=frame.index)
     label = frame[col].astype(object).where(~miss, fallback)
     g = (pd.DataFrame({"label": label, "value": frame["value"]})
          .groupby("label", sort=False)["value"].sum().sort_values(ascending=False, kind="stable"))
@@ -446,7 +446,7 @@ def _headline_slide(prs, rep: Report, font: str) -> None:
         if hd.other_currency:
             note += f"；另有 {hd.other_currency} 条外币金额未计入"
         box = _textbox(slide, x, y, w, h, [(hd.label, 14, False, "#44505C"),
-                                            (hd.text, 28, True, "#1F2D3D"),
+                                            (hd.text, 24, True, "#1F2D3D"),
                                             (note, 10, False, "#6B7785")], font)
         box.name = f"headline:{hd.metric}"
         box.fill.solid()
@@ -481,7 +481,8 @@ def _source_text(row) -> str:
     title, outlet = row.get("title"), row.get("outlet")
     if isinstance(title, str) and title:
         return f"{outlet}：{title}" if isinstance(outlet, str) and outlet else title
-    return str(row.get("source") or "")
+    src = str(row.get("source") or "")
+    return src if "://" in src else src.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def _evidence_slides(prs, rep: Report, font: str) -> None:
@@ -513,7 +514,7 @@ def _evidence_slides(prs, rep: Report, font: str) -> None:
                                                   r["currency"]),
                           str(r.get("region_label") or ""), _short(r.get("agency"), 16),
                           pd.Timestamp(d).strftime("%Y-%m-%d") if pd.notna(d) else "",
-                          _short(r.get("evidence"), 80), _short(_source_text(r), 30)])
+                          _short(r.get("evidence"), 64), _short(_source_text(r), 28)])
         for i, row in enumerate(cells):
             for j, text in enumerate(row):
                 cell = table.cell(i, j)
@@ -875,6 +876,18 @@ def parse_filters(campaigns=(), province=None, city=None, district=None, levels=
     if search:
         kw["search"] = search
     return replace(base, **kw)
+
+
+def link_chart(link: str | None) -> str | None:
+    """The chart metric of a dashboard link (its ``chart`` parameter), if any.
+
+    >>> link_chart("http://host/?campaign=断卡&chart=funds_frozen")
+    'funds_frozen'
+    """
+    from urllib.parse import parse_qs, urlsplit
+
+    vals = parse_qs(urlsplit(link).query).get("chart") if link else None
+    return vals[-1] if vals else None
 
 
 def write(fmt: str, data: q.Data, flt: q.Filters, out: str | os.PathLike,

@@ -408,6 +408,11 @@ def test_cli_pptx_csv_xlsx(folder, tmp_path, capsys):
     assert cli.main(["export", "xlsx", "--data", str(folder), "--out", str(tmp_path / "f.xlsx"),
                      "--link", "http://127.0.0.1:8501/?campaign=断流&chart=funds_frozen"]) == 0
     assert (tmp_path / "f.xlsx").stat().st_size > 0
+    assert cli.main(["export", "pptx", "--data", str(folder), "--out", str(out),
+                     "--link", "http://127.0.0.1:8501/?campaign=断流&chart=funds_frozen"]) == 0
+    prs = open_deck(out.read_bytes())
+    assert "图表指标：冻结资金" in slide_texts(prs.slides[0])
+    assert "专项行动：断流" in slide_texts(prs.slides[0])
     assert cli.main(["export", "pptx", "--data", str(tmp_path / "none"),
                      "--out", str(tmp_path / "x.pptx")]) == 1
     assert "antifraud build" in capsys.readouterr().err
