@@ -158,6 +158,9 @@ class Rules:
                                                   key=len, reverse=True)]
                                           + sc["cumulative_patterns"]))
         self.snapshot_re = re.compile("|".join(sc["snapshot"]))
+        # a reporting period named anywhere makes the article a period report (area words do not)
+        self.period_re = re.compile("|".join([re.escape(w) for w in sc["cumulative_strong"]]
+                                             + sc["cumulative_patterns"]))
         self.case_re = re.compile("|".join(re.escape(w) for w in sc["one_case"]))
         self.op_re = re.compile("|".join([re.escape(w) for w in
                                           sorted(sc["operation"], key=len, reverse=True)]
@@ -645,7 +648,7 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
     rules = load_rules()
     text = norm.text
     currency = doc_currency(text, rules)
-    scope = _Scope(rules, periodic=bool(rules.cum_re.search(text)))
+    scope = _Scope(rules, periodic=bool(rules.period_re.search(text)))
     facts: list[tuple[Fact, int]] = []
     prev_end = 0
     for sent in sentences:
@@ -684,7 +687,7 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
 
 def _harmonise_scope(facts: list[tuple[Fact, int]]) -> None:
     """The same figure stated twice (title and body) gets the scope of its most explicit mention."""
-    best: dict[tuple, tuple[int, str]] = {}
+    best: dict[tuple, tuple[tuple[int, bool], str]] = {}
     for f, strength in facts:
         key = (f.metric, f.value, f.qualifier)
         rank = (strength, f.scope == "cumulative")
