@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -97,20 +98,25 @@ def detect_script(text: str) -> str:
     >>> detect_script("警方破獲電信詐騙案件"), detect_script("警方破获电信诈骗案件")
     ('traditional', 'simplified')
     """
-    counts: dict[str, int] = {}
-    for c in _CJK.findall(text):
-        counts[c] = counts.get(c, 0) + 1
+    counts = Counter(_CJK.findall(text))
     if not counts:
         return "simplified"
-    chars = list(counts)
-    joined = "\n".join(chars)
-    to_simp = _cc("t2s").convert(joined).split("\n")
-    to_trad = _cc("s2t").convert(joined).split("\n")
-    if len(to_simp) != len(chars) or len(to_trad) != len(chars):  # defensive: never expected
-        return "simplified"
-    trad = sum(counts[c] for c, s in zip(chars, to_simp) if s != c)
-    simp = sum(counts[c] for c, t in zip(chars, to_trad) if t != c)
+    chars = [c for c in counts if c not in _SCRIPT_OF]   # each character converted once per process
+    if chars:
+        joined = "\n".join(chars)
+        to_simp = _cc("t2s").convert(joined).split("\n")
+        to_trad = _cc("s2t").convert(joined).split("\n")
+        if len(to_simp) != len(chars) or len(to_trad) != len(chars):  # defensive: never expected
+            return "simplified"
+        for c, s, t in zip(chars, to_simp, to_trad):
+            _SCRIPT_OF[c] = (s != c, t != c)
+    trad = sum(n for c, n in counts.items() if _SCRIPT_OF[c][0])
+    simp = sum(n for c, n in counts.items() if _SCRIPT_OF[c][1])
     return "traditional" if trad > simp else "simplified"
+
+
+# character -> (t2s changes it: traditional form, s2t changes it: simplified form)
+_SCRIPT_OF: dict[str, tuple[bool, bool]] = {}
 
 
 # ----------------------------------------------------------------------------- dates
