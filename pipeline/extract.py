@@ -316,6 +316,8 @@ def _object_ok(metric: str, objs: set[str], rules: Rules) -> bool | None:
     """True if the named objects fit the metric; False if not; None if they are a combined count."""
     spec = rules.metrics[metric]
     allowed = set(spec["objects"])
+    if objs & set(spec.get("forbid_objects", ())):
+        return False  # 查获手机卡、银行卡等作案工具3000余件 counts tools, not cases
     if allowed & _FAMILY:
         fam = objs & _FAMILY
         if "combined" in fam or len(fam) > 1:
@@ -402,13 +404,16 @@ def _right_objects(st: _Sentence, m: _Mention, limit: int) -> set[str]:
 
 
 def _scan_right(st: _Sentence, m: _Mention, limit: int) -> tuple[list[str], int]:
-    """A post-verb after a person count: 对15名嫌疑人采取强制措施, 将郑某等4人抓获."""
+    """A post-verb after the figure: 对15名嫌疑人采取强制措施, 将郑某等4人抓获, 对36个账户进行冻结."""
     rules = st.rules
+    objs: set[str] = set()
     for t in st.toks(m.end, limit):
         if t.start - m.end > 30:
             break
+        objs.update(t.args("obj"))
         if t.has("post"):
-            got = [x for x in t.args("post") if x in _candidates(m, rules)]
+            got = [x for x in t.args("post") if x in _candidates(m, rules)
+                   and _object_ok(x, objs, rules)]
             if got:
                 return got[:1], t.end
         if t.has("block") or (t.has("verb") and not t.has("post")
@@ -453,7 +458,10 @@ def _bind(st: _Sentence) -> None:
         right_objs = _right_objects(st, m, limit)
         metrics, start, blocked, saw_verb = _scan_left(st, m, seg, right_objs, prev_end)
         end = m.end
-        has_post = m.uclass == "person" and not blocked and bool(_scan_right(st, m, cb)[0])
+        # persons often come before their verb (N名嫌疑人被刑事拘留); other figures only after
+        # 将/把/对 (对36个账户进行冻结)
+        post_ok = m.uclass == "person" or bool(_DISPOSAL.search(st.s, prev_end, m.start))
+        has_post = post_ok and not blocked and bool(_scan_right(st, m, cb)[0])
         if not metrics and not blocked and not saw_verb and not has_post:
             # Verb-less enumeration item: inherit the verb of the item before it.
             seg_text = st.s[prev_end:m.start]
@@ -464,7 +472,7 @@ def _bind(st: _Sentence) -> None:
                     got, _, _, _ = _scan_left(st, m, [before[-1]] + seg, right_objs, prev_end)
                     if got:
                         metrics, start = got, prev_end
-        if m.uclass == "person" and not blocked:
+        if post_ok and not blocked:
             post, pend = _scan_right(st, m, cb)
             post = [x for x in post if x not in metrics]
             if post:

@@ -68,6 +68,7 @@ POSITIVE = [
     case("止付冻结资金1.8亿余元。", ("funds_frozen", 180000000, M), id="frozen-combined-止付冻结"),
     case("快速止付、冻结涉案资金5.6亿元。", ("funds_frozen", 560000000, E), id="frozen-止付、冻结"),
     case("冻结涉案账户318个。", ("accounts_frozen", 318, E), id="accounts-冻结-账户"),
+    case("民警对涉案的52个对公账户进行了冻结。", ("accounts_frozen", 52, E), id="accounts-对N个-post-verb"),
     case("止付冻结涉案银行账户2.1万个。", ("accounts_frozen", 21000, E), id="accounts-combined"),
     # funds_stopped
     case("紧急止付涉案资金785万元。", ("funds_stopped", 7850000, E), id="stopped-紧急止付"),
@@ -111,6 +112,7 @@ POSITIVE = [
     case("全市电信网络诈骗发案数同比下降21.4%。", ("case_change_pct", -21.4, E), id="pct-发案-down"),
     case("电诈警情同比上升6.2%。", ("case_change_pct", 6.2, E), id="pct-警情-up"),
     case("全省共立诈骗案件512起、同比下降8.5%。", ("case_change_pct", -8.5, E), id="pct-subject-in-previous-item"),
+    case("本港上半年共录得9,880宗诈骗案,按年上升12.4%。", ("case_change_pct", 12.4, E), id="pct-hk-按年"),
 ]
 
 
@@ -174,6 +176,7 @@ NEGATIVE = [
     pytest.param("联席会议由26家成员单位组成,下设8个工作组。", id="departments"),
     pytest.param("民警和群众一起来到现场。", id="一起-together"),
     pytest.param("锁定80余个窝点的准确位置。", id="dens-located-not-dismantled"),
+    pytest.param("共查获手机卡、银行卡等作案工具2600余件。", id="tools-counted-in-件-not-cases"),
 ]
 
 
