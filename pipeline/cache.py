@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -97,8 +98,14 @@ def _lib_versions() -> str:
 
 
 def file_sha256(path: str) -> str:
+    """sha256 of a regular file. Opened non-blocking and checked: a FIFO or device named like an
+    input raises OSError instead of blocking the build forever (ingest says why it is skipped)."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"not a regular file: {path}")
+    with open(fd, "rb") as fh:
         while chunk := fh.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()

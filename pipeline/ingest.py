@@ -5,7 +5,9 @@
 disappears silently and nothing crashes the build: an input that cannot be used is yielded with
 ``status="skipped"`` and a reason ``"<kind>: <detail>"``, kind one of
 
-- ``unreadable``        permission denied, broken link, I/O error, missing path;
+- ``unreadable``        permission denied, broken link, I/O error, missing path, a FIFO/device;
+- ``too large``         a .txt/.html file over ``MAX_ARTICLE_BYTES``, any file over ``MAX_BYTES``,
+                        or an article (file, page or record) whose text exceeds ``MAX_ARTICLE_CHARS``;
 - ``unsupported type``  an extension we do not read (.pdf, .png ...), a linked folder;
 - ``empty``             no bytes, only blanks, a page or record without text;
 - ``not text``          NUL bytes or bytes that no Chinese text encoding decodes;
@@ -17,6 +19,16 @@ and charset-normalizer's guesses that decodes the bytes strictly is scored by th
 common Chinese characters it yields (GB2312 level 1 + Big5 frequent characters, taken from the
 codecs themselves), and the best wins. That separates GBK and Big5 even on short texts, where a
 statistical detector alone often confuses them.
+
+Damaged text is recovered where the damage is small: a multi-byte character cut off at the end of
+the file (an interrupted download) is dropped; stray NUL bytes (at most ``NUL_SHARE`` of the
+bytes, e.g. padding) are removed; a file whose lines are in different encodings (pieces pasted
+together) is decoded line by line, encoding ``mixed``. Anything else undecodable is ``not text``.
+
+Size policy: no news article is megabytes long, and the pipeline costs about 10 s per MB of text,
+so a single-article file over ``MAX_ARTICLE_BYTES`` is skipped unread, and an article whose text
+is over ``MAX_ARTICLE_CHARS`` characters after decoding (and HTML extraction) is skipped: never
+truncated, since a cut text would give figures without their context.
 """
 from __future__ import annotations
 
@@ -41,7 +53,10 @@ URL_FIELDS = ("url", "link", "href")
 TITLE_FIELDS = ("title", "headline")
 DATE_FIELDS = ("published", "date", "publish_date", "published_at", "pubdate", "publish_time",
                "time")
-MAX_BYTES = 200 * 1024 * 1024
+MAX_BYTES = 200 * 1024 * 1024          # any file (a .jsonl/.csv holds many articles)
+MAX_ARTICLE_BYTES = 16 * 1024 * 1024   # a .txt/.html file: one article
+MAX_ARTICLE_CHARS = 1_000_000          # the text of one article, after decoding / HTML extraction
+NUL_SHARE = 0.01                       # stray NUL bytes tolerated in text (share of the bytes)
 UTF8_BONUS = 0.3
 
 
@@ -140,7 +155,10 @@ def decode(data: bytes) -> tuple[str, str]:
                 return text, enc
             except (UnicodeDecodeError, NotText):
                 pass
-        raise NotText("NUL bytes (binary file)")
+        if data.count(0) > NUL_SHARE * len(data):
+            raise NotText("NUL bytes (binary file)")
+        data = data.replace(b"\x00", b"")  # a few stray NULs in text: padding, not content
+    data = _drop_cut_tail(data)
     try:
         text = data.decode("utf-8")
         if _score(text) >= 0.5:
@@ -160,9 +178,48 @@ def decode(data: bytes) -> tuple[str, str]:
         if best is None or s > best[0]:
             best = (s, rank, text, _canonical(enc))
     if best is None:
-        raise NotText("bytes that no Chinese text encoding decodes")
+        mixed = _decode_lines(data)
+        if mixed is None:
+            raise NotText("bytes that no Chinese text encoding decodes")
+        best = (0.0, 0, mixed, "mixed")
     _check_text(best[2])
     return best[2], best[3]
+
+
+def _drop_cut_tail(data: bytes) -> bytes:
+    """Drop a multi-byte character cut off at the very end (1-3 bytes) when the rest decodes
+    as UTF-8 or GB18030: a download interrupted mid-character."""
+    for enc in ("utf-8", "gb18030"):
+        try:
+            data.decode(enc)
+            return data
+        except UnicodeDecodeError as e:
+            if e.start >= len(data) - 3 and e.start > 0 and e.end == len(data):
+                try:
+                    data[:e.start].decode(enc)
+                    return data[:e.start]
+                except UnicodeDecodeError:
+                    pass
+    return data
+
+
+def _decode_lines(data: bytes) -> str | None:
+    """Text whose lines are in different encodings: each line by the best of UTF-8, GB18030 and
+    Big5 that decodes it strictly; None when a line decodes in none of them."""
+    out = []
+    for line in data.splitlines(keepends=True):
+        cands = []
+        for enc in ("utf-8", "gb18030", "big5"):
+            try:
+                t = line.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            cands.append((_score(t) + (UTF8_BONUS if enc == "utf-8" else 0.0), t))
+        if not cands:
+            return None
+        out.append(max(cands, key=lambda c: c[0])[1])
+    text = "".join(out)
+    return text if _score(text) >= 0.5 else None
 
 
 def _candidates(data: bytes) -> list[str]:
@@ -388,6 +445,10 @@ def read_inputs(paths: Iterable[str]) -> Iterator[RawDoc]:
         except Exception as e:  # never let one input stop the build
             docs = [_skipped(source, f"unreadable: {type(e).__name__}: {e}")]
         for doc in docs:
+            if doc.status == "ok" and len(doc.text) > MAX_ARTICLE_CHARS:
+                doc.status, doc.reason, doc.text = "skipped", (
+                    f"too large: {len(doc.text)} characters of text "
+                    f"(limit {MAX_ARTICLE_CHARS} for one article)"), ""
             if doc.status == "ok":
                 key = _content_key(doc.text)
                 if key in seen:
@@ -419,9 +480,10 @@ def _read_path(path: Path) -> Iterator[RawDoc]:
         ext = path.suffix.lower() or "no extension"
         yield _skipped(source, f"unsupported type: {ext}", "", st.st_size)
         return
-    if st.st_size > MAX_BYTES:
-        yield _skipped(source, f"unsupported type: file too large ({st.st_size} bytes)", fmt,
-                       st.st_size)
+    limit = MAX_BYTES if fmt in ("jsonl", "csv") else MAX_ARTICLE_BYTES
+    if st.st_size > limit:
+        yield _skipped(source, f"too large: {st.st_size} bytes (limit {limit} for a .{fmt} file)",
+                       fmt, st.st_size)
         return
     try:
         data = path.read_bytes()
