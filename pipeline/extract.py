@@ -350,8 +350,9 @@ def _scan_left(st: _Sentence, m: _Mention, seg: list[_Token], right_objs: set[st
     noun: tuple[str, int] | None = None
     saw_verb = False
     money = m.uclass == "money"
-    tail = st.s[max(seg[-1].end if seg else 0, seg_start):m.start]
-    if m.uclass == "person" and _DISPOSAL.search(tail):
+    acts = [t.end for t in seg if t.has("verb") or t.has("block") or t.has("money_block")]
+    tail = st.s[max(acts[-1] if acts else 0, seg_start):m.start]  # after the last verb
+    if _DISPOSAL.search(tail):
         return [], m.start, False, False  # 将郑某等4人抓获: the verb comes after (see _scan_right)
     for i in range(len(seg) - 1, -1, -1):
         tok = seg[i]
