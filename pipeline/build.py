@@ -23,6 +23,7 @@ from .meta import detect_meta
 from .model import RawDoc
 from .normalise import normalise, strip_romanisation
 from .sentences import split_sentences
+from .validate import check_facts
 
 
 def article_id(source: str) -> str:
@@ -56,6 +57,7 @@ def process_document(raw: RawDoc) -> tuple[dict, list[dict]]:
     facts = extract_facts(norm, sents)               # 4. figures
     ents = tag_entities(norm, meta)                  # 5. region, agency, campaigns
     facts = dedup_facts(facts)                       # 6. one fact per figure per article
+    facts, art["dropped_facts"] = check_facts(facts) # 7. implausible values out, with reasons
 
     region = {"province": ents.province, "city": ents.city, "district": ents.district,
               "region_code": ents.region_code, "agency": ents.agency,
@@ -107,6 +109,7 @@ class Summary:
     facts_per_metric: Counter = field(default_factory=Counter)
     out: str = ""
     reused: int = 0        # input files whose rows were taken from the previous build
+    dropped: Counter = field(default_factory=Counter)   # facts dropped by validate: reason kind -> n
     processed: int = 0     # input files read and processed
 
     def lines(self) -> list[str]:
@@ -115,6 +118,7 @@ class Summary:
         out += [f"  skipped ({n}): {reason}" for reason, n in sorted(self.skipped.items())]
         out.append(f"facts: {sum(self.facts_per_metric.values())}")
         out += [f"  {m}: {n}" for m, n in sorted(self.facts_per_metric.items())]
+        out += [f"facts dropped ({n}): {kind}" for kind, n in sorted(self.dropped.items())]
         out.append(f"input files processed: {self.processed}  reused from the previous build: "
                    f"{self.reused}")
         out.append(f"tables written to {self.out}")
@@ -328,6 +332,7 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
     s.read = summary["read"]
     s.skipped.update(summary["skipped"])
     s.facts_per_metric.update(summary["metrics"])
+    s.dropped.update(summary["dropped"])
     s.reused, s.processed = stats["reused"], stats["processed"]
     return s
 
@@ -400,13 +405,15 @@ def _none(v):
 
 def _summarise(folder: Path) -> dict:
     """Counts for the summary, from narrow columns of the written partitions."""
-    a = pq.read_table(folder / "articles.parquet", columns=["status", "reason"])
+    a = pq.read_table(folder / "articles.parquet", columns=["status", "reason", "dropped_facts"])
     f = pq.read_table(folder / "facts.parquet", columns=["metric"])
     status = a["status"].to_pylist()
     skipped = Counter(_reason_kind(r or "unknown") for s, r in zip(status, a["reason"].to_pylist())
                       if s != "ok")
     return {"articles": a.num_rows, "facts": f.num_rows, "read": status.count("ok"),
-            "skipped": skipped, "metrics": Counter(f["metric"].to_pylist())}
+            "skipped": skipped, "metrics": Counter(f["metric"].to_pylist()),
+            "dropped": Counter(r.split(":", 1)[0] for rs in a["dropped_facts"].to_pylist()
+                               for r in rs or ())}
 
 
 def _reason_kind(reason: str) -> str:

@@ -56,6 +56,7 @@ ARTICLE_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("agency_level", S, "national, provincial, city, district, station or other."),
     ("campaigns", L, "Campaign names from the taxonomy (pipeline/resources/campaigns.json)."),
     ("n_facts", I, "Number of facts extracted from the article."),
+    ("dropped_facts", L, "Figures dropped as impossible (pipeline/validate.py, bounds in resources/plausibility.json), one `reason: metric value (figure)` each."),
     ("duplicate_of", S, "article_id of an earlier article with the same normalised text (reprint), else null."),
     ("text", S, "The decoded original text (HTML turned into text); evidence offsets index into it."),
 ]
