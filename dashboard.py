@@ -34,13 +34,7 @@ def load_data(build: str, mtime: float) -> q.Data:
     prepared frames are large and read-only, and ``cache_data`` would unpickle a copy on every
     rerun (see benchmarks/bench_dashboard.py).
     """
-    return q.prepare(q.read_facts(build), build)
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def article(build: str, article_id: str) -> dict | None:
-    """One article's title, source and text, read from the build on demand."""
-    return q.read_article(build, article_id)
+    return q.prepare(q.read_facts(build), build, q.read_articles(build))
 
 
 def query_params() -> dict[str, list[str]]:
@@ -204,13 +198,13 @@ def evidence(data: q.Data, view: q.View) -> str | None:
         ss["fact"] = wanted
     if ss.get("fact") not in ids:
         ss["fact"] = ids[0]
-    labels = {fid: f"{i + 1}. {m} {v} · {r} · {d or '日期不详'}" for i, (fid, m, v, r, d) in
-              enumerate(zip(ids, table["指标"], table["数值"], table["地区"], table["日期"]))}
+    cols = [table[c].tolist() for c in ("指标", "数值", "地区", "日期")]
+    labels = {fid: f"{i + 1}. {m} {v} · {r} · {d or '日期不详'}"
+              for i, (fid, m, v, r, d) in enumerate(zip(ids, *cols))}
     fid = st.selectbox("选择一条数据查看原文（证据句高亮）", ids, key="fact",
                        format_func=labels.get)
     row = q.fact_detail(data, fid)
-    art = article(data.build, row["article_id"]) if data.build else \
-        q.article_text(data, row["article_id"])
+    art = q.article_text(data, row["article_id"])
     st.text(f"标题：{row['title'] or '（无标题）'}    来源：{row['source']}")
     if not art or not art.get("text"):
         st.text("证据原文：" + str(row["evidence"]))

@@ -228,7 +228,8 @@ class Data:
     camp_codes: np.ndarray      # ... and index into ``campaigns``
     campaigns: list[str]        # all campaign names, most frequent first (fixes the colours)
     counting: Counting
-    articles: pd.DataFrame | None = None   # in-memory articles (else read from ``build``)
+    articles: pa.Table | None = None       # ARTICLE_FIELDS of every article (else read on demand)
+    article_index: pd.Series | None = None  # article_id -> row of ``articles`` (first one)
     choices: dict | None = None            # filter values present (``_choices``), made once
 
 
@@ -238,15 +239,27 @@ def read_facts(build: str | os.PathLike) -> pa.Table:
     return t.cast(tables.FACTS_SCHEMA) if t.schema != tables.FACTS_SCHEMA else t
 
 
+ARTICLE_FIELDS = ["article_id", "title", "source", "url", "text"]
+
+
+def read_articles(build: str | os.PathLike) -> pa.Table:
+    """The ``ARTICLE_FIELDS`` of every article of one build folder (text stays in Arrow)."""
+    return pads.dataset(Path(build) / "articles.parquet", format="parquet").to_table(
+        columns=ARTICLE_FIELDS)
+
+
 def load(folder: str | os.PathLike | None = None) -> Data | None:
     """Read and prepare the current build of ``folder`` (default ``data_dir()``); None if none."""
     key = build_key(folder)
-    return None if key is None else prepare(read_facts(key[0]), key[0])
+    return None if key is None else prepare(read_facts(key[0]), key[0], read_articles(key[0]))
 
 
-def from_frames(facts: pd.DataFrame | list[dict], articles: pd.DataFrame | None = None) -> Data:
+def from_frames(facts: pd.DataFrame | list[dict],
+                articles: pd.DataFrame | list[dict] | None = None) -> Data:
     """Prepare in-memory tables (rows with any subset of the schema's columns)."""
-    return prepare(tables.to_table(facts, tables.FACTS_SCHEMA), "", articles)
+    arts = None if articles is None else tables.to_table(
+        articles, tables.ARTICLES_SCHEMA).select(ARTICLE_FIELDS)
+    return prepare(tables.to_table(facts, tables.FACTS_SCHEMA), "", arts)
 
 
 def _cat(arr: pa.ChunkedArray | pa.Array) -> pd.Categorical:
@@ -257,7 +270,7 @@ def _cat(arr: pa.ChunkedArray | pa.Array) -> pd.Categorical:
     return pd.Categorical(out) if not isinstance(out.dtype, pd.CategoricalDtype) else out
 
 
-def prepare(facts: pa.Table, build: str = "", articles: pd.DataFrame | None = None) -> Data:
+def prepare(facts: pa.Table, build: str = "", articles: pa.Table | None = None) -> Data:
     """The query frame, search columns, campaign membership and counting orders of ``facts``."""
     facts = facts.combine_chunks()
     n = facts.num_rows
@@ -319,8 +332,13 @@ def prepare(facts: pa.Table, build: str = "", articles: pd.DataFrame | None = No
     counting = _counting(f, col("duplicate_of"), period_start)
     return Data(build=str(build), facts=f, detail=facts, search=search, camp_rows=rows,
                 camp_codes=codes, campaigns=campaigns, counting=counting, choices=_choices(f),
-                articles=None if articles is None else articles.drop_duplicates(
-                    "article_id").set_index("article_id", drop=False))
+                articles=articles, article_index=None if articles is None else _first_rows(
+                    articles.column("article_id")))
+
+
+def _first_rows(ids: pa.ChunkedArray) -> pd.Series:
+    s = pd.Series(np.arange(len(ids)), index=ids.to_pandas())
+    return s[~s.index.duplicated()]
 
 
 def _days(s: pd.Series) -> np.ndarray:
@@ -878,9 +896,6 @@ def fact_detail(data: Data, fact_id: str) -> dict | None:
     return data.detail.slice(int(hit[0]), 1).to_pylist()[0]
 
 
-ARTICLE_FIELDS = ["article_id", "title", "source", "url", "text"]
-
-
 def read_article(build: str | os.PathLike, article_id: str) -> dict | None:
     """Title, source, url and text of one article of a build folder, or None."""
     ds = pads.dataset(Path(build) / "articles.parquet", format="parquet")
@@ -891,10 +906,8 @@ def read_article(build: str | os.PathLike, article_id: str) -> dict | None:
 def article_text(data: Data, article_id: str) -> dict | None:
     """Title, source, url and text of one article (in memory, else read from the build)."""
     if data.articles is not None:
-        if article_id not in data.articles.index:
-            return None
-        row = data.articles.loc[article_id]
-        return {c: row.get(c) for c in ARTICLE_FIELDS}
+        i = data.article_index.get(article_id)
+        return None if i is None else data.articles.slice(int(i), 1).to_pylist()[0]
     return read_article(data.build, article_id) if data.build else None
 
 
