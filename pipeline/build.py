@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import cache, tables
+from . import cache, lock, tables
 from .dedup import dedup_facts, mark_reprints
 from .entities import fact_region, resolve_period, tag_entities
 from .extract import extract_facts
@@ -254,6 +254,7 @@ class _Engine:
 _WRITE = dict(compression="zstd", row_group_size=64 * 1024)
 
 
+@lock.holding("out")   # one build per output folder: a second one fails fast (pipeline/lock.py)
 def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool = False,
           jobs: int = 1, engine: str = "local", scheduler=None, batch_size: int = 32) -> Summary:
     """Read ``inputs`` (files or folders), extract, and write ``out``/{articles,facts}.parquet.

@@ -10,12 +10,23 @@ import sys
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Read INPUT files and folders (.txt .html .htm .jsonl .csv, recursive) and write
-    OUT/articles.parquet and OUT/facts.parquet, then print a summary."""
+    OUT/articles.parquet and OUT/facts.parquet, then print a summary. Exit status: 0 done;
+    3 done, but --strict and some inputs were skipped; 4 another build is writing to OUT."""
     from .build import build
+    from .lock import BuildLocked
 
-    summary = build(args.inputs, args.out, progress=not args.quiet and sys.stderr.isatty(),
-                    jobs=args.jobs, engine=args.engine, scheduler=args.scheduler)
+    try:
+        summary = build(args.inputs, args.out, progress=not args.quiet and sys.stderr.isatty(),
+                        jobs=args.jobs, engine=args.engine, scheduler=args.scheduler)
+    except BuildLocked as e:
+        print(str(e), file=sys.stderr)
+        return 4
     print("\n".join(summary.lines()))
+    failed = sum(n for kind, n in summary.skipped.items() if not kind.startswith("duplicate"))
+    if args.strict and failed:
+        print(f"--strict: {failed} input(s) skipped (duplicates aside); exit 3. The tables were "
+              "written.", file=sys.stderr)
+        return 3
     return 0
 
 
@@ -94,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("inputs", nargs="+", metavar="INPUT")
     b.add_argument("--out", default="data", help="output folder (default: data)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--strict", action="store_true",
+                   help="exit 3 if any input was skipped (other than as a duplicate), after "
+                        "writing the tables and printing the summary")
     b.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (default: 1)")
     b.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="local processes, or a Dask distributed cluster (default: local)")

@@ -31,6 +31,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from . import lock
+
 S, F, I, B, D = pa.string(), pa.float64(), pa.int64(), pa.bool_(), pa.date32()
 L = pa.list_(pa.string())
 
@@ -158,11 +160,21 @@ def publish_build(out: str | os.PathLike, fill, keep: int = 2) -> Path:
     ``fill(folder)`` writes the tables into a fresh hidden folder (``articles.parquet`` and
     ``facts.parquet``, each a file or a folder of Parquet partitions) and returns the manifest.
     The folder is fsynced, renamed to ``builds/<build id>`` and ``current`` is swapped to it.
-    Returns the build folder. Older builds beyond ``keep`` are removed.
+    Returns the build folder. Older builds beyond ``keep`` are removed. Holds the folder's build
+    lock (``pipeline.lock``): a concurrent build into ``out`` fails with ``lock.BuildLocked``.
     """
-    out = Path(out)
+    with lock.hold(out):
+        return _publish(Path(out), fill, keep)
+
+
+def _publish(out: Path, fill, keep: int) -> Path:
     builds = out / "builds"
     builds.mkdir(parents=True, exist_ok=True)
+    # Leftovers of builds killed before their switch (we hold the lock: no one else writes them).
+    for p in builds.glob(".*.tmp"):
+        shutil.rmtree(p, ignore_errors=True)
+    for p in out.glob(".current-*"):
+        p.unlink(missing_ok=True)
     # Sortable by time to the microsecond (pruning keeps the newest), unique by the random suffix.
     build_id = f"{pd.Timestamp.now('UTC').strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:6]}"
     tmp = builds / f".{build_id}.tmp"
