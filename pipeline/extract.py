@@ -165,6 +165,10 @@ class Rules:
         self.op_re = re.compile("|".join([re.escape(w) for w in
                                           sorted(sc["operation"], key=len, reverse=True)]
                                          + sc["operation_patterns"]))
+        # one pass per sentence; at one position a one-case word, then a period cue win
+        self.scope_re = re.compile("|".join(f"(?P<{k}>{r.pattern})" for k, r in (
+            ("case", self.case_re), ("cum", self.cum_re), ("op", self.op_re),
+            ("snap", self.snapshot_re))))
 
     def _mention_re(self) -> re.Pattern:
         def alts(words) -> str:
@@ -602,28 +606,33 @@ class _Scope:
     periodic: bool
     last: str | None = None      # explicit scope of the previous sentence of the paragraph
 
-    def explicit(self, text: str) -> str | None:
-        best, pos = None, -1
-        for m in self.rules.cum_re.finditer(text):
-            if m.start() >= pos:
-                best, pos = "cumulative", m.start()
-        for m in self.rules.op_re.finditer(text):
-            if m.start() > pos:
-                best, pos = "operation", m.start()
-        if best == "cumulative" and self.rules.case_re.search(text):
+    def cues(self, text: str) -> list[tuple[int, str]]:
+        """(position, kind) of the scope cues of a sentence, kind in cum | op | snap | case."""
+        return [(m.start(), m.lastgroup) for m in self.rules.scope_re.finditer(text)]
+
+    def explicit(self, cues: list[tuple[int, str]], limit: int | None = None) -> str | None:
+        """The scope the cues before ``limit`` state: the last cue wins; a snapshot word (目前)
+        stands for the article default; a sentence about one case (该团伙) is never cumulative."""
+        best = None
+        one_case = False
+        for pos, kind in cues:
+            if limit is not None and pos >= limit:
+                break
+            if kind == "case":
+                one_case, best = True, "operation"
+            else:
+                best = {"cum": "cumulative", "op": "operation"}.get(kind, self.default)
+        if best == "cumulative" and one_case:
             return "operation"  # 该团伙自2022年10月以来涉案金额: the period of one case
-        for m in self.rules.snapshot_re.finditer(text):
-            if m.start() > pos:
-                best, pos = self.default, m.start()
         return best
 
     @property
     def default(self) -> str:
         return "cumulative" if self.periodic else "operation"
 
-    def of(self, sent_text: str, clause_end: int) -> tuple[str, int]:
+    def of(self, cues: list[tuple[int, str]], clause_end: int) -> tuple[str, int]:
         """(scope, strength): 2 explicit in the sentence, 1 from the paragraph, 0 default."""
-        e = self.explicit(sent_text[:clause_end])
+        e = self.explicit(cues, clause_end)
         if e:
             return e, 2
         if self.last:
@@ -675,10 +684,11 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
             _bind(st)
             _percent(st)
         _indefinite(st)
-        sent_explicit = scope.explicit(s)
+        cues = scope.cues(s)
+        sent_explicit = scope.explicit(cues)
         for m, f in sorted(st.found, key=lambda x: (x[1].start, x[0].start)):
             _, cb = st.clause_of(m.start)
-            sc, strength = scope.of(s, max(cb, m.end))
+            sc, strength = scope.of(cues, max(cb, m.end))
             spec = rules.metrics.get(f.metric, {})
             unit = "%" if f.metric == "case_change_pct" else spec.get("unit", m.unit)
             if f.metric == "victims_dissuaded":

@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
 
 import cn2an
 
@@ -37,6 +39,10 @@ _BARE_MULT = re.compile(r"^[十百千]")
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
+# The common case, read without cn2an: Arabic digits with at most one multiplier (2701.6万).
+_ARABIC = re.compile(r"(\d+(?:\.\d+)?)([万亿]?)")
+_MULT = {"": 1, "万": 10**4, "亿": 10**8}
+
 
 @dataclass(frozen=True)
 class Number:
@@ -44,6 +50,7 @@ class Number:
     more_than: bool      # the numeral itself said 余/多 (2600余万, 一百多)
 
 
+@lru_cache(maxsize=4096)
 def parse_numeral(text: str) -> Number | None:
     """Parse a numeral that may contain 余/多; None if it is not a plain number.
 
@@ -75,10 +82,13 @@ def _parse(text: str) -> Number | None:
         return None
     if s.startswith(".") or s.endswith(".") or s.count(".") > 1:
         return None
-    if _BARE_MULT.match(s):
-        s = "一" + s
-    value = cn2an.cn2an(s, "smart")
-    value = float(value)
+    fast = _ARABIC.fullmatch(s)
+    if fast:
+        value = float(Decimal(fast.group(1)) * _MULT[fast.group(2)])
+    else:
+        if _BARE_MULT.match(s):
+            s = "一" + s
+        value = float(cn2an.cn2an(s, "smart"))
     if not math.isfinite(value) or value < 0:
         return None
     value = round(value, 6)
