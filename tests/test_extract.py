@@ -49,6 +49,7 @@ POSITIVE = [
     case("民警于6月3日将李某等3人抓获归案。", ("suspects_arrested", 3, E), id="arrested-将-post-verb"),
     case("其中217名外逃人员已全部抓捕到案。", ("suspects_arrested", 217, E), id="arrested-到案"),
     case("行动中拘捕9名男子。", ("suspects_arrested", 9, E), id="arrested-拘捕-hk"),
+    case("经连续奋战,14名犯罪嫌疑人全部落网。", ("suspects_arrested", 14, E), id="arrested-落网-post-verb"),
     case("警方隨即將兩名涉案女子拘捕。", ("suspects_arrested", 2, E), id="arrested-将-拘捕-trad"),
     case("抓获“跑分”人员近40名。", ("suspects_arrested", 40, A), id="arrested-about"),
     # suspects_under_measures
@@ -139,6 +140,7 @@ ENUMERATIONS = [
     case("全市警情数、立案数、损失数同比分别下降18.1%、15.6%、30.2%。",
          ("case_change_pct", -18.1, E), ("case_change_pct", -15.6, E), id="enum-分别-aligned"),
     case("抓获嫌疑人62名、起诉48人。", ("suspects_arrested", 62, E), id="enum-own-verb-not-inherited"),
+    case("紧急止付涉案资金57笔、金额318万元。", ("funds_stopped", 3180000, E), id="enum-金额-inherits-止付"),
     case("打掉跨境赌博团伙3个、电诈团伙5个。",
          ("gangs_dismantled", 3, E), ("gangs_dismantled", 5, E), id="enum-modifier-nouns"),
     case("专案组抓获犯罪嫌疑人56名,其中刑事拘留48人,取保候审8人。",
