@@ -19,13 +19,15 @@ def _distinctive(value: float) -> bool:
 def _same_figure(a: Fact, b: Fact, head: int) -> bool:
     """Two facts with equal metric, value and qualifier state the same figure when the value is
     distinctive (2701.6万), when the clause is worded the same, or when one of them is in the
-    head (title or lead: the first sentence with a figure), which summarises the body. Round
-    values stated differently in two body sentences (银行卡一百余张 ... 扣押一百多张银行卡, one per
-    raid) stay two facts."""
-    if (a.metric, a.value, a.qualifier) != (b.metric, b.value, b.qualifier):
+    head (title or lead: the first sentence with a figure), which summarises the body; in the head
+    the qualifier may differ (a title drops or adds 余). Round values stated differently in two
+    body sentences (银行卡一百余张 ... 扣押一百多张银行卡, one per raid) stay two facts."""
+    if (a.metric, a.value) != (b.metric, b.value):
         return False
-    return (_distinctive(a.value) or (a.figure and a.figure == b.figure)
-            or a.sent_start == head or b.sent_start == head)
+    in_head = a.sent_start == head or b.sent_start == head
+    if a.qualifier != b.qualifier:
+        return in_head  # a title rounds: 超3.5亿元 in the title, 3.5亿余元 in the body
+    return _distinctive(a.value) or bool(a.figure and a.figure == b.figure) or in_head
 
 
 def dedup_facts(facts: list[Fact]) -> list[Fact]:
@@ -37,6 +39,10 @@ def dedup_facts(facts: list[Fact]) -> list[Fact]:
     [(130, 2), (24, 1)]
     >>> len(dedup_facts([f(24, 0, "x"), f(100, 50, "a"), f(100, 90, "b")]))
     3
+    >>> t, b = f(3.5e8, 0, "超3.5亿元"), f(3.5e8, 40, "3.5亿余元")
+    >>> t.qualifier, b.qualifier = "exact", "more_than"
+    >>> [(x.qualifier, x.mentions) for x in dedup_facts([t, b])]
+    [('more_than', 2)]
     """
     facts = sorted(facts, key=lambda f: (f.start, f.metric))
     if not facts:
@@ -50,9 +56,11 @@ def dedup_facts(facts: list[Fact]) -> list[Fact]:
             continue
         twin.mentions += f.mentions
         if twin.sent_start == head and f.sent_start != head:
-            # the body sentence is the better evidence than the title
+            # the body sentence is better evidence than the title, and states the qualifier
             i = kept.index(twin)
-            f.mentions, f.scope = twin.mentions, twin.scope
+            f.mentions = twin.mentions
+            if f.qualifier == twin.qualifier:
+                f.scope = twin.scope
             kept[i] = f
     return kept
 
