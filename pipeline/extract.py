@@ -132,6 +132,7 @@ class Rules:
         self.q_suffix: dict[str, str] = {k: v for k, v in data["qualifier_suffix"].items()
                                          if k not in ("余", "多")}
         self.vague_before: list[str] = sorted(data["vague_before"], key=len, reverse=True)
+        self.vague_round: list[str] = data["vague_before_round"]
         self.modifiers: list[str] = sorted(data["modifiers"], key=len, reverse=True)
         self.coordinators: set[str] = set(data["coordinators"])
         self.region_currency: list[dict] = data["region_currency"]
@@ -241,6 +242,8 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
             uclass = "money" if unit in rules.money_units else rules.units.get(unit, "other")
         before = s[:m.start()]
         if any(before.endswith(v) for v in rules.vague_before):
+            continue
+        if num_text[:1] in "十百千万亿" and any(before.endswith(v) for v in rules.vague_round):
             continue
         n = parse_numeral(num_text.replace(" ", ""))
         if n is None:
@@ -394,7 +397,7 @@ def _scan_left(st: _Sentence, m: _Mention, seg: list[_Token], right_objs: set[st
 
 
 # 将/把/对 put the counted persons before their verb: 将郑某等4人抓获, 依法对15名嫌疑人采取强制措施.
-_DISPOSAL = re.compile(r"将(?!近)|把|(?<![针面应相绝核反])对(?![于外此面])")
+_DISPOSAL = re.compile(r"将(?!近)|把|(?<![针面应相绝核反比])对(?![于外此面接象话比])")
 
 
 def _right_objects(st: _Sentence, m: _Mention, limit: int) -> set[str]:
