@@ -465,6 +465,16 @@ def _bind(st: _Sentence) -> None:
         seg = st.toks(prev_end, m.start)
         right_objs = _right_objects(st, m, limit)
         metrics, start, blocked, saw_verb = _scan_left(st, m, seg, right_objs, prev_end)
+        if not (metrics or blocked or saw_verb):
+            # 抓获涉嫌为50余个团伙提供服务的犯罪嫌疑人12名: a figure inside the object phrase
+            # (bound to nothing) does not end the reach of the verb before it.
+            bound = [p.end for p, _ in st.found if ca <= p.start and p.end <= m.start]
+            reach = max(bound + [ca])
+            if reach < prev_end and not _bare(st.s[prev_end:m.start], rules):
+                wide = st.toks(reach, m.start)
+                got = _scan_left(st, m, wide, right_objs, reach)
+                if got[0]:
+                    metrics, start, blocked, saw_verb = got
         end = m.end
         # persons often come before their verb (N名嫌疑人被刑事拘留); other figures only after
         # 将/把/对 (对36个账户进行冻结)

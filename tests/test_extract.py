@@ -50,6 +50,8 @@ POSITIVE = [
     case("其中217名外逃人员已全部抓捕到案。", ("suspects_arrested", 217, E), id="arrested-到案"),
     case("行动中拘捕9名男子。", ("suspects_arrested", 9, E), id="arrested-拘捕-hk"),
     case("经连续奋战,14名犯罪嫌疑人全部落网。", ("suspects_arrested", 14, E), id="arrested-落网-post-verb"),
+    case("抓获为30余个诈骗团伙提供洗钱服务的犯罪嫌疑人18名。", ("suspects_arrested", 18, E),
+         id="arrested-figure-inside-object-phrase"),
     case("警方隨即將兩名涉案女子拘捕。", ("suspects_arrested", 2, E), id="arrested-将-拘捕-trad"),
     case("抓获“跑分”人员近40名。", ("suspects_arrested", 40, A), id="arrested-about"),
     # suspects_under_measures
