@@ -49,15 +49,18 @@ def dedup_facts(facts: list[Fact]) -> list[Fact]:
         return []
     head = min(f.sent_start for f in facts)
     kept: list[Fact] = []
+    by_value: dict[tuple, list[int]] = {}  # (metric, value) -> indexes into kept
     for f in facts:
-        twin = next((k for k in kept if _same_figure(k, f, head)), None)
-        if twin is None:
+        slots = by_value.setdefault((f.metric, f.value), [])
+        i = next((i for i in slots if _same_figure(kept[i], f, head)), None)
+        if i is None:
+            slots.append(len(kept))
             kept.append(f)
             continue
+        twin = kept[i]
         twin.mentions += f.mentions
         if twin.sent_start == head and f.sent_start != head:
             # the body sentence is better evidence than the title, and states the qualifier
-            i = kept.index(twin)
             f.mentions = twin.mentions
             if f.qualifier == twin.qualifier:
                 f.scope = twin.scope

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -266,10 +267,11 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
 
 
 def _tokens(s: str, mentions: list[_Mention], rules: Rules) -> list[_Token]:
-    spans = [(m.start, m.end) for m in mentions]
+    starts = [m.start for m in mentions]  # mentions are sorted and do not overlap
     toks = []
     for t in rules.lex_re.finditer(s):
-        if any(a <= t.start() < b for a, b in spans):
+        i = bisect_right(starts, t.start()) - 1
+        if i >= 0 and t.start() < mentions[i].end:
             continue  # a unit such as 人 inside a mention is not a word of the sentence
         toks.append(_Token(t.start(), t.end(), t.group(), rules.lexicon[t.group()]))
     return toks
@@ -301,14 +303,27 @@ class _Sentence:
     clauses: list[tuple[int, int]]
     found: list[tuple[_Mention, _Found]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self._clause_starts = [a for a, _ in self.clauses]
+        self._tok_starts = [t.start for t in self.tokens]
+        acts = [t for t in self.tokens if t.has("verb") or t.has("block") or t.has("money_block")]
+        self._acts, self._act_ends = acts, [t.end for t in acts]
+
     def clause_of(self, pos: int) -> tuple[int, int]:
-        for a, b in self.clauses:
-            if a <= pos < b:
-                return a, b
+        i = bisect_right(self._clause_starts, pos) - 1
+        if i >= 0 and pos < self.clauses[i][1]:
+            return self.clauses[i]
         return pos, pos
 
     def toks(self, a: int, b: int) -> list[_Token]:
-        return [t for t in self.tokens if a <= t.start and t.end <= b]
+        """Tokens inside [a, b)."""
+        lo, hi = bisect_left(self._tok_starts, a), bisect_left(self._tok_starts, b)
+        return [t for t in self.tokens[lo:hi] if t.end <= b]
+
+    def last_act(self, pos: int) -> _Token | None:
+        """The last verb or blocker ending at or before ``pos``."""
+        i = bisect_right(self._act_ends, pos) - 1
+        return self._acts[i] if i >= 0 else None
 
 
 def _candidates(m: _Mention, rules: Rules) -> list[str]:
@@ -403,7 +418,7 @@ _DISPOSAL = re.compile(r"将(?!近)|把|(?<![针面应相绝核反比])对(?![�
 def _right_objects(st: _Sentence, m: _Mention, limit: int) -> set[str]:
     """Objects named right after the unit (30张银行卡), before any item separator."""
     objs: set[str] = set()
-    for t in st.toks(m.end, limit):
+    for t in st.toks(m.end, min(limit, m.end + 24)):
         gap = st.s[m.end:t.start]
         if any(c in _ITEM_SEP for c in gap) or len(gap) > 12:
             break
@@ -415,7 +430,7 @@ def _scan_right(st: _Sentence, m: _Mention, limit: int) -> tuple[list[str], int]
     """A post-verb after the figure: 对15名嫌疑人采取强制措施, 将郑某等4人抓获, 对36个账户进行冻结."""
     rules = st.rules
     objs: set[str] = set()
-    for t in st.toks(m.end, limit):
+    for t in st.toks(m.end, min(limit, m.end + 40)):
         if t.start - m.end > 30:
             break
         objs.update(t.args("obj"))
@@ -446,15 +461,17 @@ def _bare(text: str, rules: Rules) -> bool:
 def _bind(st: _Sentence) -> None:
     rules = st.rules
     ms = st.mentions
+    bound_end = 0  # end of the last mention that got a metric
     for idx, m in enumerate(ms):
+        if st.found and st.found[-1][0].end > bound_end:
+            bound_end = st.found[-1][0].end
         if m.uclass in ("percent", "other"):
             continue
         if not _candidates(m, rules):
             continue
         ca, cb = st.clause_of(m.start)
-        prev_end = max([p.end for p in ms[:idx] if p.end <= m.start and p.end > ca] + [ca])
-        nxt = [n.start for n in ms[idx + 1:] if n.start < cb]
-        limit = nxt[0] if nxt else cb
+        prev_end = ms[idx - 1].end if idx and ms[idx - 1].end > ca else ca
+        limit = ms[idx + 1].start if idx + 1 < len(ms) and ms[idx + 1].start < cb else cb
         if m.uclass == "person_bare":
             # 将15涉嫌...嫌疑人抓捕归案: only with a person noun and a post-verb after it
             post, pend = _scan_right(st, m, cb)
@@ -468,8 +485,7 @@ def _bind(st: _Sentence) -> None:
         if not (metrics or blocked or saw_verb):
             # 抓获涉嫌为50余个团伙提供服务的犯罪嫌疑人12名: a figure inside the object phrase
             # (bound to nothing) does not end the reach of the verb before it.
-            bound = [p.end for p, _ in st.found if ca <= p.start and p.end <= m.start]
-            reach = max(bound + [ca])
+            reach = max([bound_end] + [ca])
             if reach < prev_end and not _bare(st.s[prev_end:m.start], rules):
                 wide = st.toks(reach, m.start)
                 got = _scan_left(st, m, wide, right_objs, reach)
@@ -484,10 +500,9 @@ def _bind(st: _Sentence) -> None:
             # Verb-less enumeration item: inherit the verb of the item before it.
             seg_text = st.s[prev_end:m.start]
             if _bare(seg_text, rules) and (seg or right_objs or seg_text.strip(" 、,，") == ""):
-                before = [t for t in st.tokens if t.end <= prev_end
-                          and (t.has("verb") or t.has("block") or t.has("money_block"))]
+                before = st.last_act(prev_end)
                 if before:
-                    got, _, _, _ = _scan_left(st, m, [before[-1]] + seg, right_objs, prev_end)
+                    got, _, _, _ = _scan_left(st, m, [before] + seg, right_objs, prev_end)
                     if got:
                         metrics, start = got, prev_end
         if post_ok and not blocked:
