@@ -183,6 +183,8 @@ NEGATIVE = [
     pytest.param("民警和群众一起来到现场。", id="一起-together"),
     pytest.param("锁定80余个窝点的准确位置。", id="dens-located-not-dismantled"),
     pytest.param("共查获手机卡、银行卡等作案工具2600余件。", id="tools-counted-in-件-not-cases"),
+    pytest.param("法院判处其有期徒刑五年,并责令退赔被害人损失42万元。", id="court-ordered-restitution"),
+    pytest.param("民警走访商户120家、居民860户,帮助300余名群众下载反诈APP。", id="outreach-counts"),
 ]
 
 
