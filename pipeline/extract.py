@@ -459,6 +459,7 @@ def _bare(text: str, rules: Rules) -> bool:
 
 
 def _bind(st: _Sentence) -> None:
+    """Bind every counted mention of the sentence to its metric(s); see the module docstring."""
     rules = st.rules
     ms = st.mentions
     bound_end = 0  # end of the last mention that got a metric
@@ -543,15 +544,14 @@ def _indefinite(st: _Sentence) -> None:
             if not mm:
                 continue
             _, cb = st.clause_of(t.start)
-            allowed = set(spec["objects"])
+            allowed = set(spec.get("indefinite_objects", spec["objects"]))
             objs = [o for o in st.toks(mm.end(), cb) if set(o.args("obj")) & allowed]
             if not objs or any(st.s[mm.end():objs[0].start].count(c) for c in ",，"):
                 continue
             if any(f.metric == metric and f.start <= mm.start() < f.end for _, f in st.found):
                 continue  # 捣毁一个窝点 already read as a mention
-            if metric == "cases_solved" and not (set(objs[0].args("obj")) & {"case"}):
-                continue
-            one = _Mention(mm.end() - 1, mm.end(), 1, "exact", "", "indefinite")
+            at = mm.start() + mm.group().index("一")
+            one = _Mention(at, at + 1, 1, "exact", "", "indefinite")
             st.found.append((one, _Found(metric, t.start, objs[0].end)))
             break
 
