@@ -463,14 +463,18 @@ def _short(text, n: int) -> str:
 
 def evidence_frame(rep: Report, top: int = EVIDENCE_TOP) -> pd.DataFrame:
     """The counted facts behind each headline figure, the ``top`` largest of each metric, in
-    headline order (every column of ``query.evidence_rows``)."""
-    rows = q.evidence_rows(rep.view, limit=None)
-    rows = rows[rows["status"].astype(str) == "counted"]
-    parts = []
-    for m in q.HEADLINE_METRICS:
-        s = q.summable(rows, m)
-        parts.append(s.sort_values("value", ascending=False, kind="stable").head(top))
-    return pd.concat(parts) if parts else rows
+    headline order: every fact column, plus ``date`` and ``region_label`` of the query frame.
+    Picked on the query frame, so only these few rows are read from the fact details."""
+    import pyarrow as pa
+
+    counted = rep.view.counted
+    sel = pd.concat([q.summable(counted, m).sort_values("value", ascending=False,
+                                                        kind="stable").head(top)
+                     for m in q.HEADLINE_METRICS])
+    out = rep.data.detail.take(pa.array(sel["_row"].to_numpy(), type=pa.int64())).to_pandas()
+    out["date"] = sel["date"].to_numpy()
+    out["region_label"] = sel["region_label"].to_numpy(dtype=object)
+    return out
 
 
 EVIDENCE_HEADERS = ["指标", "数值", "地区", "机构", "日期", "证据原文", "来源"]
@@ -697,122 +701,171 @@ def neutralise(value):
     return value
 
 
-def _join(v) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return ""
-    return "、".join(str(x) for x in v)
+#: The same test as ``FORMULA_START``, for whole Arrow columns.
+FORMULA_RE = r"^[=+\-@\t\r]"
+_ILLEGAL_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"        # not allowed in XLSX text
+XLSX_MAX_ROWS = 1_048_575                                   # Excel's row limit, minus the header
+DATE_COLUMNS = ("期间开始", "期间结束", "发布日期")
 
 
-def _word(words: dict, v) -> str:
-    return words.get(v, v) if isinstance(v, str) else ""
+def _words(arr, fn) -> "pa.Array":
+    """Map a string column through ``fn`` once per distinct value (nulls -> "")."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(pc.fill_null(pa.array(arr).cast(pa.string()), ""))
+    words = pa.array([fn(v) if v else "" for v in enc.dictionary.to_pylist()], pa.string())
+    return pc.take(words, enc.indices)
+
+
+def facts_table(view: q.View) -> "pa.Table":
+    """The matched facts of ``view``, newest first, Chinese column names; ``数值`` is the number
+    in base units (double), ``原文写法`` the figure as the article words it. Arrow, vectorised
+    (a national table of half a million facts takes seconds)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    m = view.matched
+    d = m["date"].to_numpy(dtype="datetime64[ns]")
+    key = np.where(np.isnat(d), np.iinfo(np.int64).min, d.astype(np.int64)).astype(np.float64)
+    order = np.lexsort((np.arange(len(m)), -key))           # newest first, as the dashboard
+    rows = m["_row"].to_numpy()[order]
+    f = view.data.detail.take(pa.array(rows, type=pa.int64()))
+    col = f.column
+    labels = {k: v[0] for k, v in q.METRICS.items()}
+    value = col("value").combine_chunks()
+    written = [q.fmt_fact_value(v, u, ql, c) if v is not None else "" for v, u, ql, c in
+               zip(value.to_pylist(), *(col(c).to_pylist()
+                                        for c in ("unit", "qualifier", "currency")))]
+    status = np.asarray(view.status.cat.codes.to_numpy())[order]
+    status_words = pa.array([q.STATUS_LABELS[s] for s in q.STATUSES], pa.string())
+
+    def joined(name):
+        return pc.fill_null(pc.binary_join(col(name), "、"), "")
+
+    return pa.table({
+        "数据编号": col("fact_id"),
+        "指标": _words(col("metric"), lambda v: labels.get(v, v)),
+        "指标代码": col("metric"),
+        "数值": value.cast(pa.float64()),
+        "单位": col("unit"), "币种": col("currency"),
+        "原文写法": pa.array(written, pa.string()),
+        "限定": _words(col("qualifier"), lambda v: q.QUALIFIERS.get(v, v)),
+        "口径": _words(col("scope"), lambda v: q.SCOPES.get(v, v)),
+        "省份": col("province"), "城市": col("city"), "区县": col("district"),
+        "地区": pa.array(m["region_label"].to_numpy(dtype=object)[order], pa.string()),
+        "机构": col("agency"),
+        "机构层级": _words(col("agency_level"), lambda v: q.AGENCY_LEVELS.get(v, v)),
+        "专项行动": joined("campaigns"),
+        "期间开始": col("period_start"), "期间结束": col("period_end"),
+        "发布日期": col("published"),
+        "证据原文": col("evidence"), "原文数字": col("figure_text"),
+        "标题": col("title"), "媒体": col("outlet"), "来源": col("source"),
+        "计数": pc.take(status_words, pa.array(status, pa.int8())),
+        "转载自": col("duplicate_of"),
+        "提示": joined("flags"),
+    })
 
 
 def facts_frame(view: q.View) -> pd.DataFrame:
-    """The matched facts of ``view``, newest first, with Chinese headers; ``数值`` is the number
-    in base units (a float), ``原文写法`` the figure as the article words it."""
-    f = q.evidence_rows(view, limit=None)
+    """``facts_table`` as a pandas frame."""
+    return facts_table(view).to_pandas()
 
-    def day(col):
-        return pd.to_datetime(f[col], errors="coerce").dt.date.astype(object).where(
-            f[col].notna(), None)
 
-    return pd.DataFrame({
-        "数据编号": f["fact_id"].astype(object),
-        "指标": f["metric"].map(q.metric_label),
-        "指标代码": f["metric"].astype(object),
-        "数值": f["value"].astype("float64"),
-        "单位": f["unit"].astype(object),
-        "币种": f["currency"].astype(object),
-        "原文写法": [q.fmt_fact_value(v, u, ql, c) if pd.notna(v) else "" for v, u, ql, c in
-                 zip(f["value"], f["unit"], f["qualifier"], f["currency"])],
-        "限定": f["qualifier"].map(lambda v: _word(q.QUALIFIERS, v)),
-        "口径": f["scope"].map(lambda v: _word(q.SCOPES, v)),
-        "省份": f["province"].astype(object), "城市": f["city"].astype(object),
-        "区县": f["district"].astype(object), "地区": f["region_label"].astype(object),
-        "机构": f["agency"].astype(object),
-        "机构层级": f["agency_level"].map(lambda v: _word(q.AGENCY_LEVELS, v)),
-        "专项行动": f["campaigns"].map(_join),
-        "期间开始": day("period_start"), "期间结束": day("period_end"),
-        "发布日期": day("published"),
-        "证据原文": f["evidence"].astype(object), "原文数字": f["figure_text"].astype(object),
-        "标题": f["title"].astype(object), "媒体": f["outlet"].astype(object),
-        "来源": f["source"].astype(object),
-        "计数": f["status"].astype(str).map(q.STATUS_LABELS),
-        "转载自": f["duplicate_of"].astype(object),
-        "提示": f["flags"].map(_join),
-    }).reset_index(drop=True)
+def neutralised(table: "pa.Table") -> "pa.Table":
+    """Every text column with ``neutralise`` applied, vectorised; numbers and dates unchanged."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = []
+    for c in table.columns:
+        if pa.types.is_string(c.type) or pa.types.is_large_string(c.type):
+            hit = pc.fill_null(pc.match_substring_regex(c, FORMULA_RE), False)
+            c = pc.if_else(hit, pc.binary_join_element_wise("'", c, ""), c)
+        cols.append(c)
+    return pa.table(cols, names=table.column_names)
 
 
 def csv_bytes(view: q.View) -> bytes:
-    """The filtered facts as CSV, UTF-8 with BOM (Excel reads the Chinese), formula-safe."""
-    df = facts_frame(view)
-    for c in df.columns:
-        if not pd.api.types.is_numeric_dtype(df[c]):        # text (object or str dtype)
-            df[c] = df[c].map(neutralise)
-    # CRLF rows (Excel's own); it also makes the csv module quote any field holding a CR or LF
-    return df.to_csv(index=False, float_format="%.15g", lineterminator="\r\n").encode(
-        "utf-8-sig")
+    """The filtered facts as CSV, UTF-8 with BOM (Excel reads the Chinese), formula-safe; every
+    text field quoted (so a CR or LF in article text stays inside its cell), CRLF rows."""
+    import pyarrow.csv as pcsv
+
+    buf = io.BytesIO()
+    buf.write(b"\xef\xbb\xbf")
+    pcsv.write_csv(neutralised(facts_table(view)), buf,
+                   pcsv.WriteOptions(quoting_style="needed", eol="\r\n"))
+    return buf.getvalue()
 
 
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")   # not allowed in XLSX text
+def _text_cell(ws, value: str):
+    """Text a spreadsheet would read as a formula, as a string cell with Excel's own apostrophe
+    prefix (``quotePrefix``): the characters stay verbatim and it stays text when edited."""
+    from openpyxl.cell import WriteOnlyCell
 
-
-def _put(ws, row: int, col: int, value) -> None:
-    """Write one cell; text is always a string cell, never a formula. Text a spreadsheet would
-    read as a formula keeps its characters and gets Excel's own apostrophe prefix
-    (``quotePrefix``), so it stays text even when the cell is edited."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return
-    if isinstance(value, (np.floating, np.integer)):
-        value = value.item()
-    if isinstance(value, str):
-        value = _ILLEGAL_XML.sub("", value)
-    cell = ws.cell(row=row, column=col, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(FORMULA_START):
-            cell.quotePrefix = True
+    cell = WriteOnlyCell(ws, value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def xlsx_bytes(rep: Report) -> bytes:
-    """The filtered facts as an XLSX workbook (sheet 数据) with a sheet 说明 (filters, period,
-    counting rule)."""
+    """The filtered facts as an XLSX workbook (sheet 数据, text never a formula) with a sheet 说明
+    (filters, period, counting rule)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    df = facts_frame(rep.view)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "数据"
-    bold = Font(bold=True)
-    for j, name in enumerate(df.columns, 1):
-        _put(ws, 1, j, name)
-        ws.cell(1, j).font = bold
-    for i, row in enumerate(df.itertuples(index=False), 2):
-        for j, v in enumerate(row, 1):
-            _put(ws, i, j, v)
-    date_cols = {j for j, c in enumerate(df.columns, 1) if c in ("期间开始", "期间结束", "发布日期")}
-    for j in date_cols:
-        for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-            cell.number_format = "yyyy-mm-dd"
+    table = facts_table(rep.view)
+    cut = max(table.num_rows - XLSX_MAX_ROWS, 0)
+    table = table.slice(0, XLSX_MAX_ROWS)
+    cols = []
+    for c in table.columns:
+        if pa.types.is_string(c.type):
+            c = pc.replace_substring_regex(c, _ILLEGAL_XML, "")
+        cols.append(c.to_pylist())
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("数据")
     widths = {"证据原文": 60, "标题": 30, "来源": 30, "原文数字": 24, "数据编号": 18}
-    for j, c in enumerate(df.columns, 1):
-        ws.column_dimensions[get_column_letter(j)].width = widths.get(c, 12)
+    for j, name in enumerate(table.column_names, 1):
+        ws.column_dimensions[get_column_letter(j)].width = widths.get(name, 12)
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{table.num_rows + 1}"
+    bold = Font(bold=True)
+    head = []
+    for name in table.column_names:
+        cell = WriteOnlyCell(ws, name)
+        cell.font = bold
+        head.append(cell)
+    ws.append(head)
+    is_date = [name in DATE_COLUMNS for name in table.column_names]
+    for row in zip(*cols):
+        out = []
+        for v, dated in zip(row, is_date):
+            if isinstance(v, str) and v.startswith(FORMULA_START):
+                v = _text_cell(ws, v)
+            elif dated and v is not None:
+                v = WriteOnlyCell(ws, v)
+                v.number_format = "yyyy-mm-dd"
+            out.append(v)
+        ws.append(out)
     info = wb.create_sheet("说明")
+    info.column_dimensions["A"].width = 12
+    info.column_dimensions["B"].width = 100
     lines = [("反诈统计数据导出", ""), *(("筛选条件", t) for t in describe_filters(rep.flt)),
              ("时间段", period_text(rep).split("：", 1)[1]), ("来源", source_note(rep)),
              ("计数规则", q.COUNTING_RULE),
              ("数值", "“数值”列为基本单位（元、起、人……）的数字；“原文写法”为报道中的写法。"),
              ("制作日期", rep.made.isoformat())]
-    for i, (k, v) in enumerate(lines, 1):
-        _put(info, i, 1, k)
-        _put(info, i, 2, v)
-        info.cell(i, 1).font = bold
-    info.column_dimensions["A"].width = 12
-    info.column_dimensions["B"].width = 100
+    if cut:
+        lines.append(("注意", f"超出 Excel 行数上限，最早的 {cut} 条数据未写入；请用 CSV 导出或缩小筛选范围。"))
+    for k, v in lines:
+        key = WriteOnlyCell(info, k)
+        key.font = bold
+        info.append([key, _text_cell(info, v) if v.startswith(FORMULA_START) else v])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
