@@ -22,8 +22,8 @@ def _same_figure(a: Fact, b: Fact, head: int) -> bool:
     head (title or lead: the first sentence with a figure), which summarises the body; in the head
     the qualifier may differ (a title drops or adds 余). Round values stated differently in two
     body sentences (银行卡一百余张 ... 扣押一百多张银行卡, one per raid) stay two facts."""
-    if (a.metric, a.value) != (b.metric, b.value):
-        return False
+    if (a.metric, a.value) != (b.metric, b.value) or a.sent_start == b.sent_start:
+        return False  # one sentence does not repeat itself: 打掉赌博团伙3个、电诈团伙3个
     in_head = a.sent_start == head or b.sent_start == head
     if a.qualifier != b.qualifier:
         return in_head  # a title rounds: 超3.5亿元 in the title, 3.5亿余元 in the body

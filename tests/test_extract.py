@@ -279,6 +279,11 @@ def test_round_values_in_two_raids_stay_two_facts():
     assert [f.value for f in facts if f.metric == "bank_cards_seized"] == [100, 100]
 
 
+def test_same_value_twice_in_one_sentence_is_two_facts():
+    facts = dedup_facts(facts_of("打掉跨境赌博团伙3个、电诈团伙3个。"))
+    assert [f.value for f in facts] == [3, 3]
+
+
 def test_same_value_two_metrics_are_two_facts():
     facts = dedup_facts(facts_of("抓获并刑事拘留犯罪嫌疑人24名。"))
     assert sorted(f.metric for f in facts) == ["suspects_arrested", "suspects_under_measures"]
