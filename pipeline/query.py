@@ -308,6 +308,7 @@ def prepare(facts: pa.Table, build: str = "", articles: pa.Table | None = None) 
     codes = remap[codes] if len(codes) else codes
     campaigns = [str(names_all[i]) for i in order]
     offsets = camps.offsets.to_numpy()
+    offsets = offsets - offsets[0]          # a sliced array's offsets need not start at 0
     lengths = np.diff(offsets)
     has = lengths > 0
     first = np.full(n, len(campaigns), dtype=np.int64)          # NO_CAMPAIGN
@@ -317,7 +318,9 @@ def prepare(facts: pa.Table, build: str = "", articles: pa.Table | None = None) 
     # bit i of camp_bits: the fact names campaigns[i] (the 63 most frequent; the rest in lists)
     bits = np.zeros(n, dtype=np.int64)
     small = codes < MAX_BITS
-    np.bitwise_or.at(bits, rows[small], np.left_shift(1, codes[small]))
+    if len(codes):   # list items are stored row by row: OR each row's segment
+        flags = np.where(small, np.left_shift(1, np.minimum(codes, MAX_BITS - 1)), 0)
+        bits[has] = np.bitwise_or.reduceat(flags, offsets[:-1][has])
     f["camp_bits"] = bits
     extra = np.zeros(n, dtype=bool)
     extra[rows[~small]] = True
@@ -938,14 +941,15 @@ def _present(s: pd.Series) -> list[str]:
 
 
 def _pairs(f: pd.DataFrame, parent: str, child: str) -> dict[str, list[str]]:
+    """parent value -> sorted child values present under it (e.g. province -> cities)."""
     p, c = f[parent].cat.codes.to_numpy(), f[child].cat.codes.to_numpy()
+    pn = np.asarray(f[parent].cat.categories, dtype=object)
+    cn = np.asarray(f[child].cat.categories, dtype=object)
     ok = (p >= 0) & (c >= 0)
-    u = np.unique(p[ok].astype(np.int64) * (len(f[child].cat.categories) + 1) + c[ok])
+    u = np.unique(p[ok].astype(np.int64) * (len(cn) + 1) + c[ok])
     out: dict[str, list[str]] = {}
-    for k in u:
-        pi, ci = divmod(int(k), len(f[child].cat.categories) + 1)
-        out.setdefault(str(f[parent].cat.categories[pi]), []).append(
-            str(f[child].cat.categories[ci]))
+    for pi, ci in zip((u // (len(cn) + 1)).tolist(), (u % (len(cn) + 1)).tolist()):
+        out.setdefault(str(pn[pi]), []).append(str(cn[ci]))
     return {k: sorted(v) for k, v in out.items()}
 
 

@@ -236,3 +236,18 @@ def test_restrict_drops_stale_values():
     f = q.Filters(campaigns=("断卡", "旧专项"), province="火星省")
     r = f.restrict({"campaigns": ["断卡"], "province": ["甘肃省"]})
     assert r.campaigns == ("断卡",) and r.province is None
+
+
+def test_many_campaigns_beyond_the_bit_columns():
+    # 70 campaigns: the 63 most frequent are bits, the rest lists; all behave the same
+    rows = [dict(fact_id=f"f{i}", metric="cases_solved", value=float(i + 1),
+                 campaigns=[f"专项{i:02d}"] * 1 + (["共同专项"] if i % 2 else []))
+            for i in range(70)]
+    data = q.from_frames(rows)
+    assert len(data.campaigns) == 71 and data.campaigns[0] == "共同专项"
+    last = data.campaigns[-1]
+    v = q.select(data, q.Filters(campaigns=(last,)))
+    assert len(v.counted) == 1
+    c = q.by_campaign(q.select(data, q.Filters()).counted, "cases_solved").set_index("campaign")
+    assert c.loc[last, "facts"] == 1 and c.loc["共同专项", "facts"] == 35
+    assert c["value"].drop("共同专项").sum() == sum(range(1, 71))
