@@ -545,8 +545,15 @@ def _indefinite(st: _Sentence) -> None:
                 continue
             _, cb = st.clause_of(t.start)
             allowed = set(spec.get("indefinite_objects", spec["objects"]))
-            objs = [o for o in st.toks(mm.end(), cb) if set(o.args("obj")) & allowed]
-            if not objs or any(st.s[mm.end():objs[0].start].count(c) for c in ",，"):
+            objs = [o for o in st.toks(mm.end(), cb) if o.has("obj")]
+            first = next((i for i, o in enumerate(objs) if set(o.args("obj")) & allowed), None)
+            if first is None or any(c in st.s[mm.end():objs[first].start] for c in ",，"):
+                continue
+            head = first  # a noun phrase ends with its head: 电话骗案集团 is a group, not a case
+            while head + 1 < len(objs) and objs[head + 1].start == objs[head].end:
+                head += 1
+            objs = objs[head:]
+            if not set(objs[0].args("obj")) & allowed:
                 continue
             if any(f.metric == metric and f.start <= mm.start() < f.end for _, f in st.found):
                 continue  # 捣毁一个窝点 already read as a mention

@@ -66,6 +66,8 @@ POSITIVE = [
     case("一举捣毁9个电诈窝点。", ("gangs_dismantled", 9, E), id="gangs-number-first"),
     case("成功打掉一个为诈骗分子洗钱的犯罪团伙。", ("gangs_dismantled", 1, E), id="gangs-一个"),
     case("市局打掉一跨省电信诈骗团伙。", ("gangs_dismantled", 1, E), id="gangs-indefinite-一"),
+    case("警方宣布破獲一個電話騙案集團,拘捕六人。", ("gangs_dismantled", 1, E),
+         ("suspects_arrested", 6, E), id="gangs-head-noun-集团-not-case"),
     # funds_frozen / accounts_frozen
     case("冻结涉案资金4321.5万元。", ("funds_frozen", 43215000, E), id="frozen-万元"),
     case("止付冻结资金1.8亿余元。", ("funds_frozen", 180000000, M), id="frozen-combined-止付冻结"),
