@@ -60,8 +60,9 @@ _NUMERAL = r"""
     (?: \d++(?:,\d{3})*+(?:\.\d++)?+       # Arabic digits: 2701.6, 12,345
       | [零〇一二三四五六七八九十百千两] )   # or a Chinese digit (not 万/亿: 万名干部 is no figure)
     (?: [\d零〇一二三四五六七八九十百千万亿两余多]  # then digits and multipliers (7亿4707万, 三十九万)
-      | \.(?=\d) | [ ](?=[万亿]) )*+          # and 余/多 inside (2600余万, 40多); possessive: no
-"""                                         # backtracking on long digit runs
+      | \.(?=\d) | [ ](?=[万亿])                # and 余/多 inside (2600余万, 40多); possessive: no
+      | (?<=\d),(?=\d{3}(?!\d)) )*+            # backtracking on long digit runs; a thousands
+"""                                         # separator after a multiplier too: 1亿2,350万
 
 # Lookaheads that keep a unit character from being the start of another word.
 _UNIT_GUARD = {

@@ -31,8 +31,13 @@ NUMERAL_CHARS = "0123456789.０１２３４５６７８９零〇一二三四五�
 # Approximation markers that may sit inside a numeral: 2600余万, 1.8万余, 三十多万.
 _INNER_MORE = re.compile(r"[余多]")
 
-# Digit groups written with thousands separators: 1,234,567.
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
+# Digit groups written with thousands separators: 1,234,567, 1亿2,350万 (Taiwan, Hong Kong). A
+# group is 1-3 digits then groups of exactly 3 digits; 3,5 or 12,34 (a list) is not one.
+_THOUSANDS = re.compile(r"""
+    (?<![\d,.])            # the group starts the numeral or follows a multiplier (1亿2,350万)
+    \d{1,3}(?:,\d{3})+     # 1,234,567
+    (?![\d,])              # and is not followed by more digits (1,2345 is no group)
+""", re.VERBOSE)
 
 # A leading bare multiplier (百亿, 十余, 千万) means one of it.
 _BARE_MULT = re.compile(r"^[十百千]")
@@ -75,7 +80,7 @@ def _parse(text: str) -> Number | None:
     if not isinstance(text, str):
         return None
     s = text.strip().translate(_FULLWIDTH)
-    s = _THOUSANDS.sub("", s)
+    s = _THOUSANDS.sub(lambda g: g.group().replace(",", ""), s)
     more = bool(_INNER_MORE.search(s))
     s = _INNER_MORE.sub("", s)
     if not s or any(c not in NUMERAL_CHARS for c in s):

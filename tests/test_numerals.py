@@ -99,3 +99,33 @@ def test_arabic_integers_round_trip(n):
 def test_multiplier(n, mult):
     word, factor = mult
     assert parse_number(f"{n}{word}") == n * factor
+
+
+# Thousands separators (Taiwan, Hong Kong) alone and inside 亿…万 composites.
+THOUSANDS = [
+    ("4,200", 4200, False),
+    ("2,468,000", 2468000, False),
+    ("6,150万", 61500000, False),
+    ("3亿4,600万", 346000000, False),
+    ("12亿5,073万", 1250730000, False),
+    ("9亿1,280万余", 912800000, True),
+    ("2,345.5万", 23455000, False),
+]
+
+
+@pytest.mark.parametrize("text,value,more", THOUSANDS, ids=[t for t, _, _ in THOUSANDS])
+def test_thousands_separators(text, value, more):
+    n = parse_numeral(text)
+    assert n is not None and (n.value, n.more_than) == (value, more)
+
+
+# A comma that is not followed by exactly three digits separates two numbers of a list.
+@pytest.mark.parametrize("text", ["7,8", "45,67", "1,2345", "2345,678", "3亿4,60万"])
+def test_list_comma_is_not_a_separator(text):
+    assert parse_number(text) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=10**12))
+def test_grouped_integers_round_trip(n):
+    assert parse_number(f"{n:,}") == n
