@@ -383,7 +383,8 @@ def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
     """Files under ``root`` in sorted order; (path, reason) where reason says why a path
     that is not a regular file is skipped."""
     entries: list[tuple[tuple[str, ...], Path, str | None]] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
+    errors: list[OSError] = []   # folders that cannot be listed: recorded, not silently left out
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=errors.append):
         d = Path(dirpath)
         keep = []
         for name in dirnames:
@@ -400,6 +401,9 @@ def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
         for name in filenames:
             p = d / name
             entries.append((p.parts, p, None))
+    for e in errors:
+        p = Path(e.filename) if e.filename else root
+        entries.append((p.parts, p, f"unreadable: folder cannot be listed ({e.strerror or e})"))
     if not entries:
         yield root, "empty: folder has no files"
         return
