@@ -9,6 +9,7 @@ Article text and every other string from the data is shown as text, never as Mar
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -35,6 +36,30 @@ def load_data(build: str, mtime: float) -> q.Data:
     rerun (see benchmarks/bench_dashboard.py).
     """
     return q.prepare(q.read_facts(build), build, q.read_articles(build))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def computed(build: str, mtime: float, filters: str, metric: str) -> dict:
+    """Everything one view shows, for one build, filter set (JSON of its URL form) and chart
+    metric: the row masks of ``query.select`` and the aggregated frames. Cached, so reruns that
+    do not change the filters (choosing a fact, going back to an earlier filter) are instant."""
+    data = load_data(build, mtime)
+    flt = q.Filters.from_query(json.loads(filters))
+    view = q.select(data, flt)
+    out: dict = {"mask": view.mask, "keep": view.keep, "live": view.live}
+    if view.empty:
+        return out
+    counted = view.counted
+    out["headline"] = q.headline(counted)
+    out["mix"] = q.metric_mix(counted)
+    out["evidence"] = q.evidence_table(view, limit=1000)
+    if metric and not q.summable(counted, metric).empty:
+        out["district"] = q.by_district(counted, metric)
+        out["undistricted"] = out["district"].attrs.get("undistricted", 0)
+        out["campaign"] = q.by_campaign(counted, metric)
+        out["month"] = q.by_month(counted, metric)
+        out["region"] = q.by_region(counted, metric)
+    return out
 
 
 def query_params() -> dict[str, list[str]]:
@@ -126,8 +151,8 @@ def sidebar(data: q.Data) -> q.Filters:
                      search=ss["f_search"].strip())
 
 
-def headline_row(view: q.View) -> None:
-    heads = q.headline(view.counted)
+def headline_row(view: q.View, res: dict) -> None:
+    heads = res["headline"]
     cols = st.columns(4) + st.columns(3)
     for col, h in zip(cols, heads.values()):
         note = f"由 {h.facts} 条数据相加"
@@ -139,11 +164,16 @@ def headline_row(view: q.View) -> None:
                f"（转载重复 {view.n_reprint} 条、已含于累计数 {view.n_contained} 条未重复相加）。")
 
 
-def charts(data: q.Data, view: q.View, flt: q.Filters) -> str:
-    colors = fg.campaign_colors(data.campaigns)
-    present = [m for m in q.options(data)["metrics"] if q.metric_kind(m) != "percent"]
+def chart_metrics(data: q.Data) -> list[str]:
+    return [m for m in q.options(data)["metrics"] if q.metric_kind(m) != "percent"]
+
+
+def chart_metric(data: q.Data, flt: q.Filters) -> str:
+    """The chart metric (URL key ``chart``, else the widget's state, else a default); "" when
+    nothing can be summed. Resolved before the widget is drawn, so the view can be computed
+    first."""
+    present = chart_metrics(data)
     if not present:
-        st.info("当前数据中没有可相加的指标。")
         return ""
     ss = st.session_state
     wanted = ss.pop("_chart_url", None)
@@ -153,40 +183,46 @@ def charts(data: q.Data, view: q.View, flt: q.Filters) -> str:
         pick = [m for m in flt.metrics if m in present]
         ss["chart_metric"] = pick[0] if pick else (
             "cases_solved" if "cases_solved" in present else present[0])
-    metric = st.selectbox("图表指标", present, key="chart_metric", format_func=q.metric_label)
+    return ss["chart_metric"]
+
+
+def charts(data: q.Data, res: dict, metric: str) -> None:
+    colors = fg.campaign_colors(data.campaigns)
+    if not metric:
+        st.info("当前数据中没有可相加的指标。")
+        st.plotly_chart(fg.metric_mix(res["mix"], colors), key="chart_mix")
+        return
+    st.selectbox("图表指标", chart_metrics(data), key="chart_metric", format_func=q.metric_label)
     label = q.metric_label(metric)
-    if q.summable(view.counted, metric).empty:
+    if "district" not in res:
         st.info(f"当前筛选条件下没有“{label}”的数据，请换一个图表指标或放宽筛选条件。")
-    else:
-        left, right = st.columns(2)
-        with left:
-            d = q.by_district(view.counted, metric)
-            if d.empty:
-                st.info(f"当前筛选条件下没有细分到区县的“{label}”数据。")
-            else:
-                st.plotly_chart(fg.by_district(d, metric, colors), key="chart_district")
-                if d.attrs.get("undistricted"):
-                    st.caption(f"另有 {d.attrs['undistricted']} 条数据未细分到区县，不在此图中。")
-        with right:
-            st.plotly_chart(fg.by_campaign(q.by_campaign(view.counted, metric), metric, colors),
-                            key="chart_campaign")
-        left, right = st.columns(2)
-        with left:
-            m = q.by_month(view.counted, metric)
-            if m.empty:
-                st.info(f"当前筛选条件下的“{label}”数据都没有日期。")
-            else:
-                st.plotly_chart(fg.by_month(m, metric, colors), key="chart_month")
-        with right:
-            st.plotly_chart(fg.metric_mix(q.metric_mix(view.counted), colors), key="chart_mix")
-        st.plotly_chart(fg.region_treemap(q.by_region(view.counted, metric), metric),
-                        key="chart_region")
-    return metric
+        st.plotly_chart(fg.metric_mix(res["mix"], colors), key="chart_mix")
+        return
+    left, right = st.columns(2)
+    with left:
+        d = res["district"]
+        if d.empty:
+            st.info(f"当前筛选条件下没有细分到区县的“{label}”数据。")
+        else:
+            st.plotly_chart(fg.by_district(d, metric, colors), key="chart_district")
+            if res.get("undistricted"):
+                st.caption(f"另有 {res['undistricted']} 条数据未细分到区县，不在此图中。")
+    with right:
+        st.plotly_chart(fg.by_campaign(res["campaign"], metric, colors), key="chart_campaign")
+    left, right = st.columns(2)
+    with left:
+        if res["month"].empty:
+            st.info(f"当前筛选条件下的“{label}”数据都没有日期。")
+        else:
+            st.plotly_chart(fg.by_month(res["month"], metric, colors), key="chart_month")
+    with right:
+        st.plotly_chart(fg.metric_mix(res["mix"], colors), key="chart_mix")
+    st.plotly_chart(fg.region_treemap(res["region"], metric), key="chart_region")
 
 
-def evidence(data: q.Data, view: q.View) -> str | None:
+def evidence(data: q.Data, view: q.View, res: dict) -> str | None:
     st.subheader("证据：筛选出的每一条数据")
-    table = q.evidence_table(view, limit=1000)
+    table = res["evidence"]
     if view.n_matched > len(table):
         st.caption(f"共 {view.n_matched} 条，按日期显示最新的 {len(table)} 条；"
                    "可用筛选条件缩小范围。")
@@ -229,17 +265,19 @@ def main() -> None:
     init_state(data)
     flt = sidebar(data)
     st.caption("数据来自公开的公安反诈新闻稿件，每个数字都可在下方“证据”中核对原文。")
-    view = q.select(data, flt)
     params: dict[str, str | list[str]] = flt.to_query()
+    metric = chart_metric(data, flt)
+    res = computed(*key, json.dumps(params, ensure_ascii=False, sort_keys=True), metric)
+    view = q.View(data, res["mask"], res["keep"], res["live"], flt.campaigns)
     if view.empty:
         st.warning("没有符合当前筛选条件的数据。请放宽筛选条件（专项、地区、时间段或搜索词）。")
     else:
-        headline_row(view)
-        metric = charts(data, view, flt)
+        headline_row(view, res)
+        charts(data, res, metric)
         render_exports(data, view, flt, metric)      # 导出 section: pipeline/export_ui.py
         if metric:
             params["chart"] = metric
-        params["fact"] = evidence(data, view)
+        params["fact"] = evidence(data, view, res)
     if query_params() != {k: (v if isinstance(v, list) else [v]) for k, v in params.items()}:
         st.query_params.from_dict(params)
 

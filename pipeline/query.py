@@ -223,7 +223,7 @@ class Data:
     build: str                  # the build folder both tables were read from ("" in memory)
     facts: pd.DataFrame         # query frame: one row per fact, index = row number
     detail: pa.Table            # every fact column, same row order (evidence rows come from it)
-    search: tuple[pa.ChunkedArray, pa.ChunkedArray]   # evidence, evidence_simplified
+    search: tuple[pa.Array, ...]    # evidence (+ simplified form where it differs), for search
     camp_rows: np.ndarray       # campaign membership: row number ...
     camp_codes: np.ndarray      # ... and index into ``campaigns``
     campaigns: list[str]        # all campaign names, most frequent first (fixes the colours)
@@ -331,7 +331,11 @@ def prepare(facts: pa.Table, build: str = "", articles: pa.Table | None = None) 
             more[i] = lists[i]
     f["camp_more"] = pd.Series(more, dtype=object)
     f["_row"] = np.arange(n, dtype=np.int64)
-    search = (col("evidence"), col("evidence_simplified"))
+    # one search column: the evidence, plus its simplified form where that differs (traditional)
+    ev, evs = col("evidence"), col("evidence_simplified")
+    same = pc.fill_null(pc.equal(ev, evs), False)
+    search = (pc.if_else(same, ev, pc.binary_join_element_wise(
+        pc.fill_null(ev, ""), pc.fill_null(evs, ""), "\u0001")),)
     counting = _counting(f, col("duplicate_of"), period_start)
     return Data(build=str(build), facts=f, detail=facts, search=search, camp_rows=rows,
                 camp_codes=codes, campaigns=campaigns, counting=counting, choices=_choices(f),
