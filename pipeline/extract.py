@@ -80,6 +80,8 @@ _UNIT_GUARD = {
     "处": "(?!理|置|罚|于|长|分)",
     "户": "(?!籍|口|外|主)",
     "元": "(?!旦|素|宵|首|老)",
+    "支": "(?!付|持|队|援|出|票|行|撑|柱|局|线|部|店|取|配)",  # 手机42支, not 支付/一支队伍
+    "笔": "(?!录|记|者|迹)",
 }
 
 
@@ -139,8 +141,14 @@ class Rules:
         self.coordinators: set[str] = set(data["coordinators"])
         self.region_currency: list[dict] = data["region_currency"]
         self.percent: dict = data["percent"]
+        self.subset: dict = data["subset"]
+        self.subset_re = re.compile("(?:" + "|".join(
+            re.escape(w) for w in sorted(self.subset["cues"], key=len, reverse=True)) + ")")
         self.mention_re = self._mention_re()
         self.lexicon = self._lexicon()
+        self.regional = self._regional(data.get("regional_roles", []))
+        self.refer_nouns = {m: sorted(spec["refer_nouns"], key=len, reverse=True)
+                            for m, spec in self.metrics.items() if spec.get("refer_nouns")}
         self.lex_re = re.compile("|".join(re.escape(w) for w in
                                           sorted(self.lexicon, key=len, reverse=True)))
         self.objects_by_word = {w: c for c, ws in data["objects"].items() for w in ws}
@@ -186,9 +194,30 @@ class Rules:
             [ ]?                                    # some sites space digits: 15 名
             (?P<unit>{alts(units)})                 # unit, longest first (人次 before 人)
             (?P<post>{alts(self.q_suffix)})?        # qualifier after: 以上 左右
+          | (?P<mnum>{_NUMERAL})男(?P<fnum>{_NUMERAL})女  # 拘捕5男2女: one group of 7 persons
           | 百分之(?P<pnum>{_NUMERAL})               # 百分之三十
           | (?<=[将把对])(?P<bnum>\d{{1,4}})(?=[\u4e00-\u9fa5])  # 将15涉嫌...嫌疑人抓获: classifier left out
         """, re.VERBOSE)
+
+    def _regional(self, table: list[dict]) -> list[tuple[set[str], list[str], dict]]:
+        """(regions, cues, word -> roles) for the words whose metric depends on the region."""
+        out = []
+        for entry in table:
+            words: dict[str, tuple[_Role, ...]] = {}
+            for word in entry["words"]:
+                roles = self.lexicon.get(word, ())
+                words[word] = tuple(_Role(r.kind, entry["to"] if r.arg == entry["from"] else r.arg)
+                                    for r in roles)
+            out.append((set(entry["regions"]), entry.get("cues", []), words))
+        return out
+
+    def regional_words(self, text: str, region: str) -> dict[str, tuple[_Role, ...]]:
+        """The regional roles that apply to an article of ``region`` (see regional_roles)."""
+        out: dict[str, tuple[_Role, ...]] = {}
+        for regions, cues, words in self.regional:
+            if region in regions and (not cues or any(c in text for c in cues)):
+                out.update(words)
+        return out
 
     def _lexicon(self) -> dict[str, tuple[_Role, ...]]:
         lex: dict[str, list[_Role]] = {}
@@ -235,6 +264,14 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
     rules = rules or load_rules()
     out: list[_Mention] = []
     for m in rules.mention_re.finditer(s):
+        if m.group("mnum") is not None:
+            men, women = parse_numeral(m.group("mnum")), parse_numeral(m.group("fnum"))
+            if men is None or women is None:
+                continue
+            out.append(_Mention(m.start(), m.end(), men.value + women.value,
+                                "more_than" if men.more_than or women.more_than else "exact",
+                                "人", "person"))
+            continue
         if m.group("pnum") is not None:
             num_text, unit, uclass = m.group("pnum"), "%", "percent"
         elif m.group("bnum") is not None:
@@ -247,6 +284,8 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
             continue
         if num_text[:1] in "十百千万亿" and any(before.endswith(v) for v in rules.vague_round):
             continue
+        if num_text == "一" and _DISTRIBUTIVE.match(s, m.end()):
+            continue  # 一人一档, 一户一策: "one per ...", not a count
         n = parse_numeral(num_text.replace(" ", ""))
         if n is None:
             continue
@@ -267,14 +306,21 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
     return out
 
 
-def _tokens(s: str, mentions: list[_Mention], rules: Rules) -> list[_Token]:
+# 一人一档, 一户一策, 一案一策: a distributive "one X, one Y" right after the mention.
+_DISTRIBUTIVE = re.compile(r"[“\"]?一[\u4e00-\u9fa5](?=[、,，。;；”\"\s]|$)")
+
+
+def _tokens(s: str, mentions: list[_Mention], rules: Rules,
+            regional: dict[str, tuple[_Role, ...]] | None = None) -> list[_Token]:
     starts = [m.start for m in mentions]  # mentions are sorted and do not overlap
+    regional = regional or {}
     toks = []
     for t in rules.lex_re.finditer(s):
         i = bisect_right(starts, t.start()) - 1
         if i >= 0 and t.start() < mentions[i].end:
             continue  # a unit such as 人 inside a mention is not a word of the sentence
-        toks.append(_Token(t.start(), t.end(), t.group(), rules.lexicon[t.group()]))
+        roles = regional.get(t.group()) or rules.lexicon[t.group()]
+        toks.append(_Token(t.start(), t.end(), t.group(), roles))
     return toks
 
 
@@ -303,6 +349,7 @@ class _Sentence:
     tokens: list[_Token]
     clauses: list[tuple[int, int]]
     found: list[tuple[_Mention, _Found]] = field(default_factory=list)
+    prev_arrest: bool = False    # the sentence before named an arrest (for 其中N名 subsets)
 
     def __post_init__(self) -> None:
         self._clause_starts = [a for a, _ in self.clauses]
@@ -493,20 +540,34 @@ def _bind(st: _Sentence) -> None:
                 got = _scan_left(st, m, wide, right_objs, reach)
                 if got[0]:
                     metrics, start, blocked, saw_verb = got
+        if not blocked and not saw_verb:
+            # 截停…转账，涉及款项约N元: the noun restates the verb of the clause before
+            refer, rstart = _refer_back(st, m, ca, prev_end, start)
+            if refer:
+                metrics, start = refer, rstart
         end = m.end
         # persons often come before their verb (N名嫌疑人被刑事拘留); other figures only after
         # 将/把/对 (对36个账户进行冻结)
-        post_ok = m.uclass == "person" or bool(_DISPOSAL.search(st.s, prev_end, m.start))
+        post_ok = (m.uclass == "person" or bool(_DISPOSAL.search(st.s, prev_end, m.start))
+                   or bool(_PASSIVE.match(st.s, m.end)))
         has_post = post_ok and not blocked and bool(_scan_right(st, m, cb)[0])
         if not metrics and not blocked and not saw_verb and not has_post:
             # Verb-less enumeration item: inherit the verb of the item before it.
             seg_text = st.s[prev_end:m.start]
             if _bare(seg_text, rules) and (seg or right_objs or seg_text.strip(" 、,，") == ""):
                 before = st.last_act(prev_end)
+                if before and right_objs:
+                    # number-first item (、八张银行卡): the nouns before its separator end the
+                    # item before (八十多部手机、)
+                    cut = max((i for i, c in enumerate(seg_text) if c in _ITEM_SEP), default=-1)
+                    seg = [t for t in seg if t.start > prev_end + cut]
+                    item_start = prev_end + cut + 1
+                else:
+                    item_start = prev_end
                 if before:
                     got, _, _, _ = _scan_left(st, m, [before] + seg, right_objs, prev_end)
                     if got:
-                        metrics, start = got, prev_end
+                        metrics, start = got, item_start
         if post_ok and not blocked:
             post, pend = _scan_right(st, m, cb)
             post = [x for x in post if x not in metrics]
@@ -526,11 +587,69 @@ def _bind(st: _Sentence) -> None:
                         and t.start - m.end <= 12]
             if objs_end:
                 end = max(objs_end[0], end)
+        if not metrics and not blocked and not saw_verb and m.uclass == "person":
+            metrics, start = _subset(st, m, ca, prev_end, right_objs, start)
         start = min(start, m.start)
         while start < m.start and st.s[start] in _LEAD_SEP:
             start += 1  # 、手机56部 -> 手机56部
         for metric in metrics:
             st.found.append((m, _Found(metric, start, end)))
+
+
+# A money figure before a passive verb: 涉案资金300万元已被冻结.
+_PASSIVE = re.compile(r"[^,，;；。、]{0,6}?被")
+
+
+def _refer_back(st: _Sentence, m: _Mention, ca: int, prev_end: int,
+                start: int) -> tuple[list[str], int]:
+    """截停…转账，涉及款项约310万元: a money clause opened by a referring noun restates the sum of
+    the verb of the clause before (see refer_nouns); it then overrides the noun's own metric."""
+    rules = st.rules
+    if m.uclass != "money" or prev_end != ca:
+        return [], start
+    head = st.s[ca:m.start]
+    i = st._clause_starts.index(ca) if ca in st._clause_starts else 0
+    if i == 0:
+        return [], start
+    pa, pb = st.clauses[i - 1]
+    verbs = [t for t in st.toks(pa, pb) if t.has("verb")]
+    if not verbs or any(x.start >= pa and x.end <= pb for x, _ in st.found):
+        return [], start  # the clause before has a figure of its own
+    for metric in verbs[-1].args("verb"):
+        nouns = rules.refer_nouns.get(metric, ())
+        if any(head.lstrip("另外并共计其").startswith(w) for w in nouns) or any(
+                w in head for w in nouns if len(w) > 2):
+            return [metric], ca
+    return [], start
+
+
+def _subset(st: _Sentence, m: _Mention, ca: int, prev_end: int, right_objs: set[str],
+            start: int) -> tuple[list[str], int]:
+    """其中三名男子…, 包括四名主脑及十一名持有人: a verb-less person count opened by a subset cue is
+    part of the arrest count named before it (this sentence or the one before)."""
+    rules = st.rules
+    metric = rules.subset["metric"]
+    if "victim" in right_objs:
+        return [], start
+    arrest_before = any(metric in t.args("verb") or metric in t.args("post")
+                        for t in st.toks(0, ca))
+    if not (arrest_before or st.prev_arrest):
+        return [], start
+    # the cue opens this item, or an earlier subset item of the clause (…及十一名持有人)
+    head = st.s[prev_end:m.start]
+    cue = None
+    for c in rules.subset_re.finditer(st.s, ca, m.start):
+        cue = c
+    if cue is None:
+        return [], start
+    if cue.end() <= prev_end:
+        earlier = [x for x, f in st.found if f.metric == metric and cue.end() <= x.start < m.start]
+        if not earlier or not _bare(head, rules):
+            return [], start
+        return [metric], prev_end
+    if not _bare(st.s[cue.end():m.start], rules):
+        return [], start
+    return [metric], cue.start()
 
 
 def _indefinite(st: _Sentence) -> None:
@@ -702,9 +821,12 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
     rules = load_rules()
     text = norm.text
     currency = doc_currency(text, rules)
+    regional = rules.regional_words(text, currency)
     scope = _Scope(rules, periodic=bool(rules.period_re.search(text)))
     facts: list[tuple[Fact, int]] = []
     prev_end = 0
+    prev_arrest = False
+    arrest = rules.subset["metric"]
     for sent in sentences:
         a, b = sent.start, sent.end
         s = text[a:b]
@@ -714,8 +836,9 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
         if not s.strip():
             continue
         mentions = find_mentions(s, rules)
-        tokens = _tokens(s, mentions, rules)
-        st = _Sentence(s, rules, mentions, tokens, _clauses(s))
+        tokens = _tokens(s, mentions, rules, regional)
+        st = _Sentence(s, rules, mentions, tokens, _clauses(s), prev_arrest=prev_arrest)
+        prev_arrest = any(arrest in t.args("verb") or arrest in t.args("post") for t in tokens)
         if mentions:
             _bind(st)
             _percent(st)
@@ -728,7 +851,8 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
             spec = rules.metrics.get(f.metric, {})
             unit = "%" if f.metric == "case_change_pct" else spec.get("unit", m.unit)
             if f.metric == "victims_dissuaded":
-                unit = {"case": "起", "person": "人", "times": "次"}.get(m.uclass, "人次")
+                unit = {"case": "起", "person": "人", "times": "次",
+                        "transaction": "笔"}.get(m.uclass, "人次")
             fact = Fact(metric=f.metric, value=float(m.value), unit=unit, qualifier=m.qualifier,
                         scope=sc, currency=(m.currency or currency) if m.uclass == "money" else None,
                         start=a + f.start, end=a + f.end, sent_start=a, sent_end=b,

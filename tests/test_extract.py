@@ -99,7 +99,7 @@ POSITIVE = [
     case("开展预警劝阻46万人次。", ("victims_dissuaded", 460000, E), id="dissuaded-预警劝阻-not-warning"),
     case("成功劝阻潜在受害人3200人。", ("victims_dissuaded", 3200, E), id="dissuaded-人"),
     case("金融機構共成功攔阻詐騙案件1,320件,攔阻金額達新臺幣8億元。",
-         ("victims_dissuaded", 1320, E), ("funds_stopped", 800000000, E), id="tw-攔阻-cases-and-money"),
+         ("funds_stopped", 800000000, E), id="tw-攔阻-cases-are-prevented-not-dissuaded"),
     # cards and phones
     case("现场扣押手机27部。", ("phones_seized", 27, E), id="phones-扣押"),
     case("缴获电话卡8000余张。", ("sim_cards_seized", 8000, M), id="sim-缴获"),
