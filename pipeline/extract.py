@@ -578,6 +578,9 @@ def _bind(st: _Sentence) -> None:
                     start = fronts[-1].start() if fronts else prev_end
                 metrics = metrics + post
                 end = max(end, pend)
+        if not metrics and not blocked and not saw_verb and not has_post and m.uclass == "person":
+            # 其中三名男子…: part of the arrest count before it
+            metrics, start = _subset(st, m, ca, prev_end, right_objs, start)
         if right_objs and end == m.end and metrics:
             # number-first object: 捣毁25个窝点, 扣押一百多张银行卡, 抓获24名团伙成员
             wanted = set(rules.metrics[metrics[0]]["objects"])
@@ -587,8 +590,6 @@ def _bind(st: _Sentence) -> None:
                         and t.start - m.end <= 12]
             if objs_end:
                 end = max(objs_end[0], end)
-        if not metrics and not blocked and not saw_verb and m.uclass == "person":
-            metrics, start = _subset(st, m, ca, prev_end, right_objs, start)
         start = min(start, m.start)
         while start < m.start and st.s[start] in _LEAD_SEP:
             start += 1  # 、手机56部 -> 手机56部
@@ -631,6 +632,8 @@ def _subset(st: _Sentence, m: _Mention, ca: int, prev_end: int, right_objs: set[
     metric = rules.subset["metric"]
     if "victim" in right_objs:
         return [], start
+    if any(f.metric == metric and x.value == m.value for x, f in st.found):
+        return [], start  # 拘捕四十三人，当中三十一男十二女: a breakdown restating the total
     arrest_before = any(metric in t.args("verb") or metric in t.args("post")
                         for t in st.toks(0, ca))
     if not (arrest_before or st.prev_arrest):
@@ -644,9 +647,10 @@ def _subset(st: _Sentence, m: _Mention, ca: int, prev_end: int, right_objs: set[
         return [], start
     if cue.end() <= prev_end:
         earlier = [x for x, f in st.found if f.metric == metric and cue.end() <= x.start < m.start]
-        if not earlier or not _bare(head, rules):
-            return [], start
-        return [metric], prev_end
+        cut = max((i for i, c in enumerate(head) if c in _ITEM_SEP), default=-1)
+        if not earlier or cut < 0 or not _bare(head[cut + 1:], rules):
+            return [], start  # only a further item of the list: 四名主脑及十一名持有人
+        return [metric], prev_end + cut + 1
     if not _bare(st.s[cue.end():m.start], rules):
         return [], start
     return [metric], cue.start()
