@@ -540,6 +540,7 @@ def _bind(st: _Sentence) -> None:
                 got = _scan_left(st, m, wide, right_objs, reach)
                 if got[0]:
                     metrics, start, blocked, saw_verb = got
+        from_noun = bool(metrics) and not saw_verb  # 涉案金额: yields to any verb of the clause
         if not blocked and not saw_verb:
             # 截停…转账，涉及款项约N元: the noun restates the verb of the clause before
             refer, rstart = _refer_back(st, m, ca, prev_end, start)
@@ -548,8 +549,14 @@ def _bind(st: _Sentence) -> None:
         end = m.end
         # persons often come before their verb (N名嫌疑人被刑事拘留); other figures only after
         # 将/把/对 (对36个账户进行冻结)
+        passive = _PASSIVE.match(st.s, m.end)
+        if passive and m.uclass == "money":
+            act = next((t for t in st.toks(passive.end(), cb) if t.has("verb") or
+                        t.has("block") or t.has("money_block")), None)
+            if act is not None and act.has("money_block"):
+                metrics, blocked = [], True  # 涉案资金N元被扣押: seized money is no fact
         post_ok = (m.uclass == "person" or bool(_DISPOSAL.search(st.s, prev_end, m.start))
-                   or bool(_PASSIVE.match(st.s, m.end)))
+                   or bool(passive))
         has_post = post_ok and not blocked and bool(_scan_right(st, m, cb)[0])
         if not metrics and not blocked and not saw_verb and not has_post:
             # Verb-less enumeration item: inherit the verb of the item before it.
@@ -571,8 +578,10 @@ def _bind(st: _Sentence) -> None:
         if post_ok and not blocked:
             post, pend = _scan_right(st, m, cb)
             post = [x for x in post if x not in metrics]
+            if post and from_noun:
+                metrics = []  # 涉案资金N元已被冻结: the verb names the figure, not the noun
             if post:
-                if not metrics:
+                if not metrics and not from_noun:
                     # 对15名嫌疑人采取强制措施: from the 将/把/对 that fronts the persons
                     fronts = list(_DISPOSAL.finditer(st.s, prev_end, m.start))
                     start = fronts[-1].start() if fronts else prev_end

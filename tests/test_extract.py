@@ -325,3 +325,90 @@ def test_never_crashes_and_values_finite(text):
 def test_never_crashes_on_arbitrary_text(text):
     for f in facts_of(text):
         assert math.isfinite(f.value)
+
+
+# --- Hong Kong, Macau, Taiwan and number-first wording (invented sentences, grouped by cause) -----
+UNSEEN_WORDING = [
+    # 1. thousands separators, alone and inside 亿…万 composites
+    case("警方今年攔截詐騙款項新臺幣3億4,600萬元。", ("funds_stopped", 346000000, E), id="num-亿-comma-万"),
+    case("全年共抓獲詐欺犯嫌2,345人。", ("suspects_arrested", 2345, E), id="num-comma-persons"),
+    case("冻结涉案资金9亿1,280万余元。", ("funds_frozen", 912800000, M), id="num-亿-comma-万余"),
+    case("涉案金額約6,150萬元。", ("amount_involved", 61500000, A), id="num-comma-万"),
+    # 2. number before its noun, classifiers 部/支/张; a shared verb does not reach other nouns
+    case("警方在單位內檢獲十八部手提電話及六十張銀行卡。",
+         ("phones_seized", 18, E), ("bank_cards_seized", 60, E), id="seize-hk-手提電話-and-cards"),
+    case("現場搜出三十五部手提電話。", ("phones_seized", 35, E), id="seize-搜出-手提電話"),
+    case("民警当场查获四十七部手机。", ("phones_seized", 47, E), id="seize-mainland-number-first"),
+    case("扣押提款卡二百三十張。", ("bank_cards_seized", 230, E), id="seize-提款卡"),
+    case("行动中缴获九十六张提款卡、五部手机。",
+         ("bank_cards_seized", 96, E), ("phones_seized", 5, E), id="seize-number-first-list"),
+    case("查扣手機二十六支、電腦九台、帳冊兩本。", ("phones_seized", 26, E), id="seize-支-not-computers"),
+    case("現場扣押手機7支。", ("phones_seized", 7, E), id="seize-手機N支"),
+    # 3. arrests: groups of men and women, Taiwan roles, subsets of an arrest count
+    case("警方拘捕十四名男女。", ("suspects_arrested", 14, E), id="arrest-名男女"),
+    case("警方在大埔拘捕6男3女。", ("suspects_arrested", 9, E), id="arrest-N男M女-one-group"),
+    case("警方深夜拘三男女。", ("suspects_arrested", 3, E), id="arrest-拘-N男女"),
+    case("共逮捕涉案嫌犯二十三名。", ("suspects_arrested", 23, E), id="arrest-tw-逮捕-嫌犯"),
+    case("刑事局查獲詐欺犯嫌76人。", ("suspects_arrested", 76, E), id="arrest-tw-查获-犯嫌"),
+    case("本次行動逮捕犯嫌320人，其中車手140人、收水手52人。",
+         ("suspects_arrested", 320, E), ("suspects_arrested", 140, E), ("suspects_arrested", 52, E),
+         id="arrest-tw-roles"),
+    case("警方拘捕十人。其中兩名男子懷疑負責招募傀儡戶口。",
+         ("suspects_arrested", 10, E), ("suspects_arrested", 2, E), id="subset-next-sentence"),
+    case("警方共拘捕二十一人，包括三名懷疑主腦及九名骨幹成員。",
+         ("suspects_arrested", 21, E), ("suspects_arrested", 3, E), ("suspects_arrested", 9, E),
+         id="subset-包括-list"),
+    case("查獲詐欺犯嫌900人，其中首腦及幹部45人。",
+         ("suspects_arrested", 900, E), ("suspects_arrested", 45, E), id="subset-首脑及干部"),
+    case("共拘捕二十人，當中十二男八女。", ("suspects_arrested", 20, E), id="subset-breakdown-is-the-total"),
+    case("警方拘捕五人。其中三名受害人為長者。", ("suspects_arrested", 5, E), id="subset-not-victims"),
+    # 4. on the mainland 批准逮捕 / 逮捕 is a coercive measure
+    case("县公安局抓获犯罪嫌疑人30名，其中12人已被检察院批准逮捕。",
+         ("suspects_arrested", 30, E), ("suspects_under_measures", 12, E), id="measures-批准逮捕"),
+    case("市公安局依法逮捕犯罪嫌疑人8名。", ("suspects_under_measures", 8, E), id="measures-mainland-逮捕"),
+    case("刑事警察局本週逮捕犯嫌58人。", ("suspects_arrested", 58, E), id="arrest-tw-逮捕-is-arrest"),
+    # 5. stopped and frozen money: referring noun, amount before its verb, passive
+    case("反詐騙協調中心成功截停多宗轉賬，涉及款項約86萬港元。",
+         ("funds_stopped", 860000, A), id="stopped-截停-涉及款项"),
+    case("成功攔阻民眾匯款新臺幣2,680萬元。", ("funds_stopped", 26800000, E), id="stopped-攔阻-匯款"),
+    case("民警将其被骗的28万元全部拦截在涉诈账户内。", ("funds_stopped", 280000, E), id="stopped-将-money-拦截"),
+    case("涉案资金560万元已被依法冻结。", ("funds_frozen", 5600000, E), id="frozen-passive"),
+    # 6. call-centre dens and syndicates are groups
+    case("今年共破獲詐騙機房14處。", ("gangs_dismantled", 14, E), id="gangs-机房-处"),
+    case("警方破獲一處設於民宅內的詐欺機房。", ("gangs_dismantled", 1, E), id="gangs-一处-机房"),
+    case("全年查獲詐欺集團27個。", ("gangs_dismantled", 27, E), id="gangs-诈欺集团"),
+    # 7. dissuaded transactions
+    case("银行网点协助劝阻可疑交易860余笔。", ("victims_dissuaded", 860, M), id="dissuaded-笔"),
+    # 8. synonyms
+    case("該集團涉款約4,500萬港元。", ("amount_involved", 45000000, A), id="syn-涉款"),
+    case("詐騙案件按年下降12.5%。", ("case_change_pct", -12.5, E), id="syn-按年下降"),
+    case("騙案數字按年上升8.1%。", ("case_change_pct", 8.1, E), id="syn-按年上升"),
+]
+
+
+@pytest.mark.parametrize("text,expected", UNSEEN_WORDING)
+def test_unseen_wording(text, expected):
+    assert triples(text) == expected
+
+
+UNSEEN_NEGATIVE = [
+    pytest.param("查扣電腦12台、帳冊三本。", id="computers-are-no-metric"),
+    pytest.param("警方派出一支專責隊伍跟進。", id="支-team-is-no-phone"),
+    pytest.param("本月接獲三宗舉報，其中四名女子報稱被騙。", id="subset-without-arrest"),
+    pytest.param("臨櫃攔阻詐騙275件。", id="攔阻-cases-are-prevented"),
+    pytest.param("今年以來攔阻80餘件。", id="攔阻-bare-cases"),
+    pytest.param("建立预警劝阻机制，对预警对象做到“一人一策”。", id="一人一策-no-count"),
+    pytest.param("反诈中心实行7×24小时预警值守。", id="7x24-no-count"),
+    pytest.param("涉案资金560万元被扣押。", id="passive-seized-money"),
+    pytest.param("民警成功拦截诈骗电话12起。", id="拦截-cases-prevented"),
+]
+
+
+@pytest.mark.parametrize("text", UNSEEN_NEGATIVE)
+def test_unseen_wording_negative(text):
+    assert triples(text) == []
+
+
+def test_hk_list_item_evidence_is_its_own_clause():
+    f = [x for x in facts_of("警方檢獲二十部手機、一百三十張銀行卡。") if x.metric == "bank_cards_seized"]
+    assert [x.figure for x in f] == ["一百三十张银行卡"]
