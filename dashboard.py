@@ -254,8 +254,8 @@ def main() -> None:
     st.title("反诈统计看板")
     key = q.build_key(q.data_dir())
     if key is None:
-        st.info(f"还没有数据表（在 {q.data_dir()} 中未找到 facts.parquet 和 articles.parquet）。"
-                "请先运行 make run，或运行 antifraud build 输入文件夹 --out data 生成数据表，"
+        st.info(f"还没有数据表（在 `{q.data_dir()}` 中未找到 facts.parquet 和 articles.parquet）。"
+                "请先运行 `make run`，或运行 `antifraud build 输入文件夹 --out data` 生成数据表，"
                 "再刷新本页。")
         return
     data = load_data(*key)
