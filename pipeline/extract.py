@@ -561,16 +561,15 @@ def _bind(st: _Sentence) -> None:
         if not metrics and not blocked and not saw_verb and not has_post:
             # Verb-less enumeration item: inherit the verb of the item before it.
             seg_text = st.s[prev_end:m.start]
-            if _bare(seg_text, rules) and (seg or right_objs or seg_text.strip(" 、,，") == ""):
+            # the item starts after the last separator: the nouns before it end the item before
+            # (六部手机及八张银行卡; 扣押6部手机及3部对讲机 counts no phones twice)
+            cut = max((i for i, c in enumerate(seg_text) if c in _ITEM_SEP), default=-1)
+            item_start = prev_end + cut + 1
+            item = [t for t in seg if t.start >= item_start]
+            item_text = st.s[item_start:m.start]
+            if _bare(seg_text, rules) and (item or right_objs or item_text.strip(" 、,，") == ""):
                 before = st.last_act(prev_end)
-                if before and right_objs:
-                    # number-first item (、八张银行卡): the nouns before its separator end the
-                    # item before (八十多部手机、)
-                    cut = max((i for i, c in enumerate(seg_text) if c in _ITEM_SEP), default=-1)
-                    seg = [t for t in seg if t.start > prev_end + cut]
-                    item_start = prev_end + cut + 1
-                else:
-                    item_start = prev_end
+                seg = item
                 if before:
                     got, _, _, _ = _scan_left(st, m, [before] + seg, right_objs, prev_end)
                     if got:
@@ -653,7 +652,15 @@ def _subset(st: _Sentence, m: _Mention, ca: int, prev_end: int, right_objs: set[
     for c in rules.subset_re.finditer(st.s, ca, m.start):
         cue = c
     if cue is None:
-        return [], start
+        # 其中，3人为…: the cue alone in the clause before
+        i = st._clause_starts.index(ca) if ca in st._clause_starts else 0
+        if i == 0 or prev_end != ca:
+            return [], start
+        pa, pb = st.clauses[i - 1]
+        whole = rules.subset_re.fullmatch(st.s[pa:pb].strip(" \u3000"))
+        if whole is None or not _bare(st.s[ca:m.start], rules):
+            return [], start
+        return [metric], pa
     if cue.end() <= prev_end:
         earlier = [x for x, f in st.found if f.metric == metric and cue.end() <= x.start < m.start]
         cut = max((i for i, c in enumerate(head) if c in _ITEM_SEP), default=-1)

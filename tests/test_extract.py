@@ -344,6 +344,7 @@ UNSEEN_WORDING = [
          ("bank_cards_seized", 96, E), ("phones_seized", 5, E), id="seize-number-first-list"),
     case("查扣手機二十六支、電腦九台、帳冊兩本。", ("phones_seized", 26, E), id="seize-支-not-computers"),
     case("現場扣押手機7支。", ("phones_seized", 7, E), id="seize-手機N支"),
+    case("起获9部手机及4部对讲机。", ("phones_seized", 9, E), id="seize-number-first-other-noun"),
     # 3. arrests: groups of men and women, Taiwan roles, subsets of an arrest count
     case("警方拘捕十四名男女。", ("suspects_arrested", 14, E), id="arrest-名男女"),
     case("警方在大埔拘捕6男3女。", ("suspects_arrested", 9, E), id="arrest-N男M女-one-group"),
@@ -361,6 +362,10 @@ UNSEEN_WORDING = [
     case("查獲詐欺犯嫌900人，其中首腦及幹部45人。",
          ("suspects_arrested", 900, E), ("suspects_arrested", 45, E), id="subset-首脑及干部"),
     case("共拘捕二十人，當中十二男八女。", ("suspects_arrested", 20, E), id="subset-breakdown-is-the-total"),
+    case("抓获涉案人员45名。其中，6人为团伙骨干。",
+         ("suspects_arrested", 45, E), ("suspects_arrested", 6, E), id="subset-其中-comma"),
+    case("抓获嫌疑人12名，其中5人已被刑事拘留。",
+         ("suspects_arrested", 12, E), ("suspects_under_measures", 5, E), id="subset-with-own-verb"),
     case("警方拘捕五人。其中三名受害人為長者。", ("suspects_arrested", 5, E), id="subset-not-victims"),
     # 4. on the mainland 批准逮捕 / 逮捕 is a coercive measure
     case("县公安局抓获犯罪嫌疑人30名，其中12人已被检察院批准逮捕。",
