@@ -242,8 +242,8 @@ def evidence(data: q.Data, view: q.View, res: dict) -> str | None:
     row = q.fact_detail(data, fid)
     art = q.article_text(data, row["article_id"])
     st.text(f"标题：{row['title'] or '（无标题）'}    来源：{row['source']}")
+    st.text("证据句：" + str(row["evidence"] or ""))
     if not art or not art.get("text"):
-        st.text("证据原文：" + str(row["evidence"]))
         st.warning("找不到这条数据所在文章的原文。")
     else:
         st.html(q.highlight_html(art["text"], row["evidence_start"], row["evidence_end"]))
