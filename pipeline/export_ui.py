@@ -13,6 +13,8 @@ import streamlit as st
 from . import export as ex
 from . import query as q
 
+#: Above this many facts the XLSX button is off (openpyxl writes ~1,000 rows/s); CSV has no cap.
+XLSX_LIMIT = 50_000
 MIME = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "csv": "text/csv", "zip": "application/zip"}
@@ -46,8 +48,12 @@ def render_exports(data: q.Data, view: q.View, flt: q.Filters, metric: str | Non
                             file_name=f"{stem}.csv", mime=MIME["csv"], key="export_csv",
                             icon=":material/table:", on_click="ignore",
                             help="UTF-8（带 BOM），Excel 可直接打开")
+    big = view.n_matched > XLSX_LIMIT
     cols[4].download_button("数据 XLSX", data=lambda: ex.xlsx_bytes(rep()),
                             file_name=f"{stem}.xlsx", mime=MIME["xlsx"], key="export_xlsx",
-                            icon=":material/table_view:", on_click="ignore")
+                            icon=":material/table_view:", on_click="ignore", disabled=big,
+                            help=(f"数据超过 {XLSX_LIMIT:,} 条，生成 XLSX 需要数分钟：请下载 CSV，"
+                                  "或缩小筛选范围，或用命令 antifraud export xlsx。") if big
+                            else "含“说明”工作表（筛选条件、时间段、计数规则）")
     if no_browser:
         st.caption(no_browser)

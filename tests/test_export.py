@@ -459,6 +459,25 @@ def test_file_stem_and_images_zip_names(data):
     assert zipfile.is_zipfile(io.BytesIO(ex.deck_bytes(rep)))
 
 
+def test_dashboard_export_section(folder, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    import pipeline.export_ui as ui
+
+    monkeypatch.setenv("ANTIFRAUD_DATA", str(folder))
+    monkeypatch.setattr(ui, "XLSX_LIMIT", 5)              # the fixture's 18 facts are "many"
+    app = Path(__file__).resolve().parents[1] / "dashboard.py"
+    at = AppTest.from_file(str(app), default_timeout=120).run()
+    assert not at.exception
+    assert "导出" in [h.value for h in at.subheader]
+    buttons = {b.proto.label: b.proto.disabled for b in at.get("download_button")}
+    no_browser = ex.find_browser() is None
+    assert buttons == {"PowerPoint 简报": False, "图表 PNG": no_browser, "图表 SVG": no_browser,
+                       "数据 CSV": False, "数据 XLSX": True}
+
+
 # --------------------------------------------------------------------------------------------
 # The dashboard's buttons, clicked in the real served app (fixtures of test_browser.py)
 # --------------------------------------------------------------------------------------------
