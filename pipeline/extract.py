@@ -660,7 +660,9 @@ def _subset(st: _Sentence, m: _Mention, ca: int, prev_end: int, right_objs: set[
         whole = rules.subset_re.fullmatch(st.s[pa:pb].strip(" \u3000"))
         if whole is None or not _bare(st.s[ca:m.start], rules):
             return [], start
-        return [metric], pa
+        return ([metric], pa) if _subset_of_arrest(st, pa, ca, m, metric) else ([], start)
+    if not _subset_of_arrest(st, cue.start(), cue.end(), m, metric):
+        return [], start
     if cue.end() <= prev_end:
         earlier = [x for x, f in st.found if f.metric == metric and cue.end() <= x.start < m.start]
         cut = max((i for i, c in enumerate(head) if c in _ITEM_SEP), default=-1)
@@ -670,6 +672,19 @@ def _subset(st: _Sentence, m: _Mention, ca: int, prev_end: int, right_objs: set[
     if not _bare(st.s[cue.end():m.start], rules):
         return [], start
     return [metric], cue.start()
+
+
+def _subset_of_arrest(st: _Sentence, cue_start: int, cue_end: int, m: _Mention,
+                      metric: str) -> bool:
+    """The subset counts arrested persons: the last verb or blocker before the cue in the sentence
+    is an arrest (走访群众300人，其中老人120人 is no subset of an arrest), and no victim is named
+    between the cue and the figure."""
+    if any("victim" in t.args("obj") for t in st.toks(cue_end, m.start)):
+        return False
+    last = st.last_act(cue_start)
+    if last is None:
+        return st.prev_arrest
+    return metric in last.args("verb") or metric in last.args("post")
 
 
 def _indefinite(st: _Sentence) -> None:

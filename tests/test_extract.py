@@ -367,6 +367,8 @@ UNSEEN_WORDING = [
     case("抓获嫌疑人12名，其中5人已被刑事拘留。",
          ("suspects_arrested", 12, E), ("suspects_under_measures", 5, E), id="subset-with-own-verb"),
     case("警方拘捕五人。其中三名受害人為長者。", ("suspects_arrested", 5, E), id="subset-not-victims"),
+    case("抓获嫌疑人10人，走访群众300人，其中老人120人。", ("suspects_arrested", 10, E),
+         id="subset-of-the-last-count-only"),
     # 4. on the mainland 批准逮捕 / 逮捕 is a coercive measure
     case("县公安局抓获犯罪嫌疑人30名，其中12人已被检察院批准逮捕。",
          ("suspects_arrested", 30, E), ("suspects_under_measures", 12, E), id="measures-批准逮捕"),
