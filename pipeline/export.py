@@ -514,8 +514,8 @@ def _evidence_slides(prs, rep: Report, font: str) -> None:
         cells = [EVIDENCE_HEADERS]
         for _, r in page.iterrows():
             d = r.get("date")
-            cells.append([q.metric_label(str(r["metric"])), q.fmt_fact_value(r["value"], r["unit"], r["qualifier"],
-                                                  r["currency"]),
+            value = q.fmt_fact_value(r["value"], r["unit"], r["qualifier"], r["currency"])
+            cells.append([q.metric_label(str(r["metric"])), value,
                           str(r.get("region_label") or ""), _short(r.get("agency"), 16),
                           pd.Timestamp(d).strftime("%Y-%m-%d") if pd.notna(d) else "",
                           _short(r.get("evidence"), 64), _short(_source_text(r), 28)])
@@ -903,8 +903,9 @@ def parse_filters(campaigns=(), province=None, city=None, district=None, levels=
 
     >>> parse_filters(campaigns=["断卡"], metrics=["冻结资金"], since="2022-01-01").metrics
     ('funds_frozen',)
-    >>> parse_filters(link="http://127.0.0.1:8501/?campaign=断流&level=city", province="福建省")
-    Filters(campaigns=('断流',), province='福建省', city=None, district=None, agency_levels=('city',), metrics=(), start=None, end=None, scopes=(), scripts=(), search='')
+    >>> f = parse_filters(link="http://127.0.0.1:8501/?campaign=断流&level=city", province="福建省")
+    >>> f.campaigns, f.province, f.agency_levels
+    (('断流',), '福建省', ('city',))
     """
     from dataclasses import replace
     from urllib.parse import parse_qs, urlsplit

@@ -508,3 +508,21 @@ def test_dashboard_download_buttons(server, browser, data):
         assert len(df) == len(q.select(data, flt).matched)
     finally:
         page.close()
+
+
+def test_image_figures_hold_the_query_numbers(data):
+    """The images draw the dashboard's figures of the same aggregation (no browser needed)."""
+    flt = q.Filters(campaigns=("断卡",))
+    rep = ex.report(data, flt, "funds_stopped", made=MADE)
+    counted = q.select(data, flt).counted
+    figs = {c.key: ex.image_figure(c, rep) for c in rep.charts}
+    c = q.by_campaign(counted, "funds_stopped")
+    bar = figs["campaign"].data[0]
+    div, unit = ex.fg.value_scale("funds_stopped", c["value"])
+    assert unit == "亿元" and list(bar.x) == list(c["campaign"])
+    assert np.array(bar.y) * div == pytest.approx(c["value"].to_numpy())
+    layout = figs["campaign"].layout
+    assert (layout.width, layout.height) == ex.IMAGE_SIZE
+    assert layout.font.family.startswith("Noto Sans CJK SC")
+    assert layout.title.subtitle.text == ex.source_note(rep)
+    assert figs["region"].data[0].type == "treemap"
