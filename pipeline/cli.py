@@ -80,9 +80,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"在 {args.data} 中没有找到数据表；请先运行 antifraud build。"
               f" / No tables in {args.data}; run `antifraud build` first.", file=sys.stderr)
         return 1
-    flt = export.parse_filters(args.campaign, args.province, args.city, args.district,
-                               args.level, args.metric, args.since, args.until, args.scope,
-                               args.script, args.search, args.link)
+    try:
+        flt = export.parse_filters(args.campaign, args.province, args.city, args.district,
+                                   args.level, args.metric, args.since, args.until, args.scope,
+                                   args.script, args.search, args.link)
+    except ValueError as e:
+        print(f"日期应写作 YYYY-MM-DD。 / Dates are YYYY-MM-DD: {e}", file=sys.stderr)
+        return 2
     try:
         rep, paths = export.write(args.format, data, flt, args.out,
                                   args.chart_metric or export.link_chart(args.link))

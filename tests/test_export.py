@@ -416,6 +416,9 @@ def test_cli_pptx_csv_xlsx(folder, tmp_path, capsys):
     assert cli.main(["export", "pptx", "--data", str(tmp_path / "none"),
                      "--out", str(tmp_path / "x.pptx")]) == 1
     assert "antifraud build" in capsys.readouterr().err
+    assert cli.main(["export", "csv", "--data", str(folder), "--out", str(tmp_path / "y.csv"),
+                     "--since", "2022-13-01"]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
 
 
 def test_dashboard_link_gives_the_same_view(data):
