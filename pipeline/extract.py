@@ -357,6 +357,20 @@ class _Sentence:
         acts = [t for t in self.tokens if t.has("verb") or t.has("block") or t.has("money_block")]
         self._acts, self._act_ends = acts, [t.end for t in acts]
 
+    def clause_before(self, ca: int) -> tuple[int, int] | None:
+        """The clause before the one starting at ``ca``."""
+        i = bisect_left(self._clause_starts, ca)
+        return self.clauses[i - 1] if 0 < i <= len(self.clauses) else None
+
+    def found_in(self, a: int, b: int) -> bool:
+        """True if a figure inside [a, b) is bound already (figures are bound in text order)."""
+        for x, _ in reversed(self.found):
+            if x.start < a:
+                return False
+            if x.end <= b:
+                return True
+        return False
+
     def clause_of(self, pos: int) -> tuple[int, int]:
         i = bisect_right(self._clause_starts, pos) - 1
         if i >= 0 and pos < self.clauses[i][1]:
@@ -617,12 +631,12 @@ def _refer_back(st: _Sentence, m: _Mention, ca: int, prev_end: int,
     if m.uclass != "money" or prev_end != ca:
         return [], start
     head = st.s[ca:m.start]
-    i = st._clause_starts.index(ca) if ca in st._clause_starts else 0
-    if i == 0:
+    before = st.clause_before(ca)
+    if before is None:
         return [], start
-    pa, pb = st.clauses[i - 1]
+    pa, pb = before
     verbs = [t for t in st.toks(pa, pb) if t.has("verb")]
-    if not verbs or any(x.start >= pa and x.end <= pb for x, _ in st.found):
+    if not verbs or st.found_in(pa, pb):
         return [], start  # the clause before has a figure of its own
     for metric in verbs[-1].args("verb"):
         nouns = rules.refer_nouns.get(metric, ())
@@ -640,23 +654,19 @@ def _subset(st: _Sentence, m: _Mention, ca: int, prev_end: int, right_objs: set[
     metric = rules.subset["metric"]
     if "victim" in right_objs:
         return [], start
-    if any(f.metric == metric and x.value == m.value for x, f in st.found):
+    if any(f.metric == metric and x.value == m.value for x, f in st.found[-8:]):
         return [], start  # 拘捕四十三人，当中三十一男十二女: a breakdown restating the total
-    arrest_before = any(metric in t.args("verb") or metric in t.args("post")
-                        for t in st.toks(0, ca))
-    if not (arrest_before or st.prev_arrest):
-        return [], start
     # the cue opens this item, or an earlier subset item of the clause (…及十一名持有人)
     head = st.s[prev_end:m.start]
     cue = None
-    for c in rules.subset_re.finditer(st.s, ca, m.start):
+    for c in rules.subset_re.finditer(st.s, max(ca, m.start - 60), m.start):  # bounded reach
         cue = c
     if cue is None:
         # 其中，3人为…: the cue alone in the clause before
-        i = st._clause_starts.index(ca) if ca in st._clause_starts else 0
-        if i == 0 or prev_end != ca:
+        before = st.clause_before(ca)
+        if before is None or prev_end != ca:
             return [], start
-        pa, pb = st.clauses[i - 1]
+        pa, pb = before
         whole = rules.subset_re.fullmatch(st.s[pa:pb].strip(" \u3000"))
         if whole is None or not _bare(st.s[ca:m.start], rules):
             return [], start
