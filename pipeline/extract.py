@@ -3,7 +3,7 @@
 One engine walks the rule tables of ``resources/metrics.json`` (words are data, not code):
 
 1. **Mentions.** In each sentence, find every numeral with its unit (``2701.6万元``, ``十九名``,
-   ``80多个``, ``30.7%``) and the qualifier words around it (逾, 约, 余, 以上 ...). Numerals are read
+   ``80多个``, ``30.7%``, ``1亿2,350万元``, ``5男2女`` = one group of 7) and the qualifier words around it (逾, 约, 余, 以上 ...). Numerals are read
    by ``pipeline.numerals``.
 2. **Tokens.** Find the lexicon words of the sentence (longest match): metric verbs (抓获, 冻结 ...),
    metric nouns (涉案金额), object nouns (嫌疑人, 银行卡, 团伙 ...) and blockers (避免, 押解, 警力 ...).
@@ -13,8 +13,15 @@ One engine walks the rule tables of ``resources/metrics.json`` (words are data, 
       met first stops the search (避免损失19万元); a metric noun (涉案金额) applies only when no
       verb does;
    b. else a post-verb to its right for person counts (对15名嫌疑人采取刑事强制措施, 将郑某等4人抓获);
-   c. else, for a verb-less enumeration item (手机30部, 其中主脑3名), the verb of the item before it.
-   Two objects of different kinds counted together (电话卡、银行卡700余张) give no fact.
+   c. else, for a verb-less enumeration item (手机30部, 其中主脑3名), the verb of the item before it;
+      the item starts after its separator (六部手机及八张银行卡: 手机 ends the item before);
+   d. a money clause opened by a referring noun (涉及款项约N元) after a clause whose verb has
+      ``refer_nouns`` (截停…转账) restates that verb's sum; a passive money figure takes the verb
+      after it (涉案资金N元已被冻结; 被扣押 makes it seized property);
+   e. a verb-less person count opened by a subset cue (其中三名男子, 包括四名主脑及十一名…) is part
+      of the arrest count before it, in its sentence or the one before (``subset``).
+   Two objects of different kinds counted together (电话卡、银行卡700余张) give no fact. Some
+   words change metric by region (``regional_roles``: mainland 逮捕 is a coercive measure).
 4. **Percentages.** A percentage after a change word (下降, 上升) is ``case_change_pct`` when its
    subject names cases (发案, 警情, 立案) and nothing else (破案, 抓获, 损失 ...); ``分别`` lists are
    aligned item by item.
