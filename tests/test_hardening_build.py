@@ -67,16 +67,19 @@ def _start(src: Path, out: Path) -> subprocess.Popen:
 
 def test_sigkill_at_random_moments_keeps_the_previous_tables(tmp_path):
     src, out = _corpus(tmp_path / "corpus", 60), tmp_path / "out"
-    t0 = time.monotonic()
     first = _start(src, out)
     assert first.wait(600) == 0, first.stderr.read()
-    full = time.monotonic() - t0                    # a whole build, imports included
+    _touch_all(src, -1)                             # time a rebuild of changed inputs, as below
+    t0 = time.monotonic()
+    second = _start(src, out)
+    assert second.wait(600) == 0, second.stderr.read()
+    full = time.monotonic() - t0                    # such a build, imports included
     rng = random.Random(SEED)
     outcomes = {"old kept": 0, "new complete": 0}
     for i in range(10):
         before, hashes = _fingerprint(out)
         _touch_all(src, i)
-        delay = rng.uniform(0.3, 1.05) * full
+        delay = rng.uniform(0.1, 1.0) * full
         p = _start(src, out)
         time.sleep(delay)
         os.killpg(p.pid, signal.SIGKILL)             # the CLI and any worker it started
