@@ -380,6 +380,8 @@ UNSEEN_WORDING = [
     case("成功攔阻民眾匯款新臺幣2,680萬元。", ("funds_stopped", 26800000, E), id="stopped-攔阻-匯款"),
     case("民警将其被骗的28万元全部拦截在涉诈账户内。", ("funds_stopped", 280000, E), id="stopped-将-money-拦截"),
     case("涉案资金560万元已被依法冻结。", ("funds_frozen", 5600000, E), id="frozen-passive"),
+    case("警方同時凍結涉及約2,750萬港元的銀行戶口。", ("funds_frozen", 27500000, A), id="frozen-hk-冻结涉及"),
+    case("成功截停涉及約640萬港元的可疑轉賬。", ("funds_stopped", 6400000, A), id="stopped-hk-截停涉及"),
     # 6. call-centre dens and syndicates are groups
     case("今年共破獲詐騙機房14處。", ("gangs_dismantled", 14, E), id="gangs-机房-处"),
     case("警方破獲一處設於民宅內的詐欺機房。", ("gangs_dismantled", 1, E), id="gangs-一处-机房"),
