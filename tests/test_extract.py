@@ -345,6 +345,7 @@ UNSEEN_WORDING = [
     case("查扣手機二十六支、電腦九台、帳冊兩本。", ("phones_seized", 26, E), id="seize-支-not-computers"),
     case("現場扣押手機7支。", ("phones_seized", 7, E), id="seize-手機N支"),
     case("起获9部手机及4部对讲机。", ("phones_seized", 9, E), id="seize-number-first-other-noun"),
+    case("員警扣得手機14支及現金新臺幣36萬元。", ("phones_seized", 14, E), id="seize-tw-扣得-cash-no-fact"),
     # 3. arrests: groups of men and women, Taiwan roles, subsets of an arrest count
     case("警方拘捕十四名男女。", ("suspects_arrested", 14, E), id="arrest-名男女"),
     case("警方在大埔拘捕6男3女。", ("suspects_arrested", 9, E), id="arrest-N男M女-one-group"),
