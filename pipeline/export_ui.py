@@ -20,6 +20,14 @@ MIME = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.pr
         "csv": "text/csv", "zip": "application/zip"}
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _images_zip(build: str, flt: q.Filters, metric: str | None, fmt: str, made: date,
+                _data: q.Data, _view: q.View) -> bytes:
+    """The chart images of one view, kept for a second click (rendering takes a browser and
+    seconds). Keyed on the build folder, the filters, the chart metric, the format and the day."""
+    return ex.images_zip(ex.report(_data, flt, metric, made=made, view=_view), fmt)
+
+
 def render_exports(data: q.Data, view: q.View, flt: q.Filters, metric: str | None) -> None:
     """Buttons: PowerPoint deck, chart images (PNG, SVG; need Chromium), CSV, XLSX."""
     st.subheader("导出")
@@ -39,7 +47,8 @@ def render_exports(data: q.Data, view: q.View, flt: q.Filters, metric: str | Non
                             icon=":material/slideshow:", on_click="ignore")
     for col, fmt in ((cols[1], "png"), (cols[2], "svg")):
         col.download_button(f"图表 {fmt.upper()}",
-                            data=lambda fmt=fmt: ex.images_zip(rep(), fmt),
+                            data=lambda fmt=fmt: _images_zip(data.build, flt, metric or None,
+                                                             fmt, made, data, view),
                             file_name=f"{stem}_{fmt}.zip", mime=MIME["zip"],
                             key=f"export_{fmt}", icon=":material/image:", on_click="ignore",
                             disabled=browser is None,
