@@ -393,6 +393,8 @@ UNSEEN_WORDING = [
     case("該集團涉款約4,500萬港元。", ("amount_involved", 45000000, A), id="syn-涉款"),
     case("詐騙案件按年下降12.5%。", ("case_change_pct", -12.5, E), id="syn-按年下降"),
     case("騙案數字按年上升8.1%。", ("case_change_pct", 8.1, E), id="syn-按年上升"),
+    case("司警今年共偵破詐騙案47宗，按年減少9.6%。", ("cases_solved", 47, E),
+         id="change-of-solved-cases-is-no-case-change"),
 ]
 
 
