@@ -903,8 +903,8 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
             spec = rules.metrics.get(f.metric, {})
             unit = "%" if f.metric == "case_change_pct" else spec.get("unit", m.unit)
             if f.metric == "victims_dissuaded":
-                unit = {"case": "起", "person": "人", "times": "次",
-                        "transaction": "笔"}.get(m.uclass, "人次")
+                # dissuaded transactions (劝阻可疑交易N笔) are counted as 人次, like the gold
+                unit = {"case": "起", "person": "人", "times": "次"}.get(m.uclass, "人次")
             fact = Fact(metric=f.metric, value=float(m.value), unit=unit, qualifier=m.qualifier,
                         scope=sc, currency=(m.currency or currency) if m.uclass == "money" else None,
                         start=a + f.start, end=a + f.end, sent_start=a, sent_end=b,

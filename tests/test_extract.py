@@ -424,3 +424,8 @@ def test_unseen_wording_negative(text):
 def test_hk_list_item_evidence_is_its_own_clause():
     f = [x for x in facts_of("警方檢獲二十部手機、一百三十張銀行卡。") if x.metric == "bank_cards_seized"]
     assert [x.figure for x in f] == ["一百三十张银行卡"]
+
+
+def test_dissuaded_transactions_are_counted_in_person_times():
+    (f,) = facts_of("网点协助民警劝阻可疑转账412笔。")
+    assert (f.metric, f.value, f.unit) == ("victims_dissuaded", 412, "人次")
