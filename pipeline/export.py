@@ -130,8 +130,8 @@ def _order_series(names: Iterable[str], totals: dict[str, float]) -> list[str]:
 
 
 def _pivot(frame: pd.DataFrame, cat: str, value: str, order: list[str]) -> dict[str, list[float]]:
-    """Long (cat, campaign, value) -> {campaign: values in ``order``}; the campaigns after the
-    ``MAX_SERIES - 1`` largest merge into 其他专项, so the sums stay the same."""
+    """Long (cat, campaign, value) -> {campaign: values in ``order``}; beyond ``MAX_SERIES``
+    series the smaller campaigns merge into 其他专项, so the sums stay the same."""
     if frame.empty:
         return {}
     frame = frame.assign(**{value: frame[value].astype("float64")})
@@ -139,10 +139,12 @@ def _pivot(frame: pd.DataFrame, cat: str, value: str, order: list[str]) -> dict[
                              fill_value=0.0, observed=True).reindex(order, fill_value=0.0)
     totals = {str(c): float(wide[c].sum()) for c in wide.columns}
     names = _order_series(totals, totals)
-    if len(names) > MAX_SERIES:
-        keep, rest = names[:MAX_SERIES - 1], names[MAX_SERIES - 1:]
-        wide[OTHER_CAMPAIGNS] = wide[rest].sum(axis=1)
-        names = keep + [OTHER_CAMPAIGNS]
+    if len(names) > MAX_SERIES:                 # 未标注专项 keeps its own series
+        none = [q.NO_CAMPAIGN] if q.NO_CAMPAIGN in names else []
+        named = [n for n in names if n != q.NO_CAMPAIGN]
+        cut = MAX_SERIES - 1 - len(none)
+        wide[OTHER_CAMPAIGNS] = wide[named[cut:]].sum(axis=1)
+        names = named[:cut] + [OTHER_CAMPAIGNS] + none
     return {n: [float(v) for v in wide[n]] for n in names}
 
 
@@ -355,8 +357,7 @@ def _number_format(div: float, unit: str) -> str:
 
 def _add_chart(slide, ch: Chart, font: str):
     from pptx.chart.data import CategoryChartData
-    from pptx.enum.chart import (XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LEGEND_POSITION,
-                                 XL_MARKER_STYLE)
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
     from pptx.util import Emu, Pt
 
     kind = {"bar": XL_CHART_TYPE.BAR_STACKED, "column": XL_CHART_TYPE.COLUMN_CLUSTERED,
@@ -364,10 +365,14 @@ def _add_chart(slide, ch: Chart, font: str):
     if ch.kind == "bar" and len(ch.series) == 1:
         kind = XL_CHART_TYPE.BAR_CLUSTERED
     fmt = _number_format(ch.div, ch.unit)
+    # horizontal bars are drawn bottom-up: the categories go in reversed so the largest is on
+    # top (as on the dashboard) with the value axis below (reverse_order would put it on top
+    # in LibreOffice/WPS)
+    flip = slice(None, None, -1) if ch.kind == "bar" else slice(None)
     cd = CategoryChartData(number_format=fmt)
-    cd.categories = ch.categories
+    cd.categories = ch.categories[flip]
     for name, values in ch.series.items():
-        cd.add_series(name, [v / ch.div for v in values])
+        cd.add_series(name, [v / ch.div for v in values[flip]])
     top = int(1.1 * INCH)
     bottom = int(0.95 * INCH) + (int(0.3 * INCH) if ch.note else 0)
     gf = slide.shapes.add_chart(kind, Emu(MARGIN), Emu(top), Emu(SLIDE_W - 2 * MARGIN),
@@ -387,8 +392,6 @@ def _add_chart(slide, ch: Chart, font: str):
         plot.gap_width = 60
         if many:
             plot.overlap = 100
-        chart.category_axis.reverse_order = True       # largest on top, as on the dashboard
-        chart.category_axis.crosses = XL_AXIS_CROSSES.MAXIMUM   # ... and the values below
     elif ch.kind == "column":
         plot.gap_width = 80
         plot.vary_by_categories = False
@@ -409,7 +412,7 @@ def _add_chart(slide, ch: Chart, font: str):
             s.format.fill.fore_color.rgb = _rgb(colour)
     if ch.key == "campaign":                            # each campaign bar in its colour
         s = plot.series[0]
-        for i, cat in enumerate(ch.categories):
+        for i, cat in enumerate(ch.categories[flip]):
             pt = s.points[i]
             pt.format.fill.solid()
             pt.format.fill.fore_color.rgb = _rgb(ch.colours.get(cat, fg.NO_CAMPAIGN_COLOUR))

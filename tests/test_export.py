@@ -56,8 +56,21 @@ def charts_of(prs) -> dict[str, object]:
             if sh.has_chart}
 
 
+def top_down(chart) -> bool:
+    """Horizontal bars list their categories bottom-up."""
+    return chart.chart_type in (XL_CHART_TYPE.BAR_STACKED, XL_CHART_TYPE.BAR_CLUSTERED)
+
+
+def categories(chart) -> list[str]:
+    """Categories in reading order (top to bottom, left to right)."""
+    cats = [str(c) for c in chart.plots[0].categories]
+    return cats[::-1] if top_down(chart) else cats
+
+
 def series_values(chart) -> dict[str, list[float]]:
-    return {s.name: [0.0 if v is None else v for v in s.values] for s in chart.plots[0].series}
+    """Values per series, in the order of ``categories``."""
+    out = {s.name: [0.0 if v is None else v for v in s.values] for s in chart.plots[0].series}
+    return {k: v[::-1] for k, v in out.items()} if top_down(chart) else out
 
 
 def slide_texts(slide) -> str:
@@ -94,7 +107,7 @@ def test_deck_charts_equal_query_aggregation(data, flt, metric):
         ch = charts["district"]
         assert ch.chart_type in (XL_CHART_TYPE.BAR_STACKED, XL_CHART_TYPE.BAR_CLUSTERED)
         labels = list(dict.fromkeys(d["label"]))
-        assert list(ch.plots[0].categories) == labels
+        assert categories(ch) == labels
         div_d, _ = ex.fg.value_scale(metric, d.groupby("label")["value"].sum())
         got = series_values(ch)
         for (label, camp), v in d.groupby(["label", "campaign"])["value"].sum().items():
@@ -105,7 +118,7 @@ def test_deck_charts_equal_query_aggregation(data, flt, metric):
     c = q.by_campaign(counted, metric)
     ch = charts["campaign"]
     assert ch.chart_type == XL_CHART_TYPE.COLUMN_CLUSTERED
-    assert list(ch.plots[0].categories) == list(c["campaign"])
+    assert categories(ch) == list(c["campaign"])
     (vals,) = series_values(ch).values()
     div_c, _ = ex.fg.value_scale(metric, c["value"])
     assert np.array(vals) * div_c == pytest.approx(c["value"].to_numpy())
@@ -113,7 +126,7 @@ def test_deck_charts_equal_query_aggregation(data, flt, metric):
     m = q.by_month(counted, metric)
     ch = charts["month"]
     assert ch.chart_type == XL_CHART_TYPE.LINE_MARKERS
-    assert list(ch.plots[0].categories) == sorted(m["month"].unique())
+    assert categories(ch) == sorted(m["month"].unique())
     div_m, _ = ex.fg.value_scale(metric, m.groupby("month")["value"].sum())
     got = series_values(ch)
     months = sorted(m["month"].unique())
@@ -124,7 +137,7 @@ def test_deck_charts_equal_query_aggregation(data, flt, metric):
     ch = charts["mix"]
     assert ch.chart_type in (XL_CHART_TYPE.BAR_STACKED, XL_CHART_TYPE.BAR_CLUSTERED)
     labels = list(dict.fromkeys(mix["label"]))
-    assert list(ch.plots[0].categories) == labels
+    assert categories(ch) == labels
     totals = np.sum(list(series_values(ch).values()), axis=0)
     assert list(totals) == list(mix.groupby("label", sort=False)["facts"].sum()[labels])
 
@@ -135,7 +148,7 @@ def test_deck_charts_equal_query_aggregation(data, flt, metric):
     want = r.groupby(level)["value"].sum()            # the levels that are named
     (vals,) = series_values(ch).values()
     div_r, _ = ex.fg.value_scale(metric, r["value"])
-    got = dict(zip(ch.plots[0].categories, np.array(vals) * div_r))
+    got = dict(zip(categories(ch), np.array(vals) * div_r))
     for name, v in want.items():
         assert got[name] == pytest.approx(v)
     assert sum(got.values()) == pytest.approx(r["value"].sum())
@@ -241,6 +254,7 @@ def test_many_campaigns_merge_into_other_series():
     rep = ex.report(data, q.Filters(), "cases_solved", made=MADE)
     dist = next(c for c in rep.charts if c.key == "district")
     assert len(dist.series) == ex.MAX_SERIES and ex.OTHER_CAMPAIGNS in dist.series
+    assert list(dist.series)[-1] == q.NO_CAMPAIGN          # kept apart, last
     d = q.by_district(rep.view.counted, "cases_solved")
     assert np.sum(list(dist.series.values())) == pytest.approx(d["value"].sum())
 
@@ -503,7 +517,7 @@ def test_dashboard_download_buttons(server, browser, data):
         flt = q.Filters(campaigns=("断卡",))
         c = q.by_campaign(q.select(data, flt).counted, "funds_frozen")
         ch = charts_of(prs)["campaign"]                   # the page's chart metric
-        assert list(ch.plots[0].categories) == list(c["campaign"])
+        assert categories(ch) == list(c["campaign"])
         assert ch.value_axis.axis_title.text_frame.text == "冻结资金（万元）"
         with page.expect_download(timeout=60000) as dl:
             page.get_by_role("button", name="数据 CSV").click()
