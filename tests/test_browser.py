@@ -7,11 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,60 +15,20 @@ import pytest
 from fixtures import write_fixture
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from browser_support import ARGS, CHROMIUM, ON_CI, dashboard_server, free_port, need  # noqa: F401
+
+_need, _free_port = need, free_port   # names other browser tests import from here
 
 pytestmark = pytest.mark.browser
-
-
-def _need(ok: bool, why: str) -> None:
-    if not ok:
-        if ON_CI:
-            pytest.fail(f"CI needs the real browser test: {why}")
-        pytest.skip(why)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data = write_fixture(tmp_path_factory.mktemp("fixture"))
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("log") / "server.log", "w+")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "ANTIFRAUD_DATA": str(data)}, stdout=log,
-        stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise RuntimeError(f"server did not start:\n{log.read()}")
-            time.sleep(0.3)
+    log = tmp_path_factory.mktemp("log") / "server.log"
+    with dashboard_server(data, log, ("--server.address", "127.0.0.1", "--server.headless", "true",
+                                      "--browser.gatherUsageStats", "false"), timeout=60) as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,8 @@ On CI (``CI=true``) a missing browser is a failure; locally the browser test is 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import tomllib
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -21,7 +18,8 @@ import pytest
 
 from pipeline import tables
 from pipeline.build import build
-from test_browser import ARGS, CHROMIUM, _free_port, _need, browser  # noqa: F401 (fixture)
+from browser_support import dashboard_server
+from test_browser import browser  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = ['<script>window.__pwned=1</script>', '<img src=x onerror="window.__pwned=1">',
@@ -66,35 +64,10 @@ def hostile_server(tmp_path_factory):
     _, facts = tables.read_tables(out)
     assert len(facts) == 1 and all(h in facts["evidence"].iloc[0] for h in HOSTILE)
     assert facts["title"].iloc[0] == TITLE
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("log") / "server.log", "w+")
+    log = tmp_path_factory.mktemp("log") / "server.log"
     # no --server.address / --browser.gatherUsageStats: the project's config.toml decides
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
-                             "--server.port", str(port)], cwd=ROOT,
-                            env={**os.environ, "ANTIFRAUD_DATA": str(out)}, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise RuntimeError(f"server did not start:\n{log.read()}")
-            time.sleep(0.3)
+    with dashboard_server(out, log) as (url, port):
         yield url, port, facts["fact_id"].iloc[0]
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_server_listens_on_loopback_only(hostile_server):
