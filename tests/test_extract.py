@@ -429,3 +429,44 @@ def test_hk_list_item_evidence_is_its_own_clause():
 def test_dissuaded_transactions_are_counted_in_person_times():
     (f,) = facts_of("网点协助民警劝阻可疑转账412笔。")
     assert (f.metric, f.value, f.unit) == ("victims_dissuaded", 412, "人次")
+
+
+# --- round 3: general causes ------------------------------------------------------------------
+ROUND3 = [
+    # subsets named by other person nouns, after an arrest count (this or the sentence before)
+    case("共抓获嫌疑人64名,其中从境外回流人员17名。",
+         ("suspects_arrested", 64, E), ("suspects_arrested", 17, E), id="subset-境外回流人员"),
+    case("抓获涉诈人员39人,其中女性9名。",
+         ("suspects_arrested", 39, E), ("suspects_arrested", 9, E), id="subset-女性"),
+    case("民警共抓获嫌疑人26名。其中在校学生3名。",
+         ("suspects_arrested", 26, E), ("suspects_arrested", 3, E), id="subset-学生-next-sentence"),
+    case("抓获犯罪嫌疑人48人,其中包括外籍人员5名。",
+         ("suspects_arrested", 48, E), ("suspects_arrested", 5, E), id="subset-其中包括"),
+    # dismantling verbs, the group possibly named before the verb
+    case("专案组将一个为赌博平台跑分的洗钱团伙连根拔起。", ("gangs_dismantled", 1, E),
+         id="gangs-将一个-连根拔起"),
+    case("民警将4个诈骗窝点一锅端。", ("gangs_dismantled", 4, E), id="gangs-将N个-一锅端"),
+    case("一举端掉诈骗窝点3处。", ("gangs_dismantled", 3, E), id="gangs-端掉"),
+    case("摧毁跨境诈骗集团2个。", ("gangs_dismantled", 2, E), id="gangs-摧毁"),
+    case("共铲除涉诈黑灰产团伙11个。", ("gangs_dismantled", 11, E), id="gangs-铲除"),
+    # 打击 acts against a group, it does not dismantle it
+    case("警方打击一个涉嫌清洗赃款的犯罪集团,拘捕九名男子。", ("suspects_arrested", 9, E),
+         id="打击-is-not-dismantled"),
+]
+
+
+@pytest.mark.parametrize("text,expected", ROUND3)
+def test_round3(text, expected):
+    assert triples(text) == expected
+
+
+ROUND3_NEGATIVE = [
+    pytest.param("反诈热线全年接听市民咨询来电52万余次。", id="hotline-calls-are-no-dissuasion"),
+    pytest.param("预警劝阻专线日均接听来电3000余个。", id="劝阻-hotline-calls"),
+    pytest.param("中心累计受理群众咨询1.2万人次。", id="consultations-are-no-warning"),
+]
+
+
+@pytest.mark.parametrize("text", ROUND3_NEGATIVE)
+def test_round3_negative(text):
+    assert triples(text) == []
