@@ -294,7 +294,7 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
     def fill(tmp: Path) -> dict:
         (tmp / "articles.parquet").mkdir()
         (tmp / "facts.parquet").mkdir()
-        index: list[dict] = []
+        index = pq.ParquetWriter(tmp / cache.INDEX, cache.INDEX_SCHEMA, compression="zstd")
         old = cache.OldRows(prev)
         with _Engine(jobs, engine, scheduler, version) as eng:
             results = eng.map(b for _, _, _, bs in plan for b in bs)
@@ -303,8 +303,7 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
                 if link is not None:
                     for t in ("articles", "facts"):
                         os.link(prev.folder / f"{t}.parquet" / link, tmp / f"{t}.parquet" / name)
-                    for m in members:
-                        index.append({**prev.rows[m.source], "part": name, "signature": sig})
+                    index.write_table(prev.index_rows([m.source for m in members], name, sig))
                     continue
                 arts, facts = old.take([m for m in members if m.reuse]) if prev.folder else ([], [])
                 for _ in batches:
@@ -317,13 +316,13 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
                 ft = _concat(facts, tables.FACTS_SCHEMA).sort_by(_FACT_ORDER)
                 pq.write_table(at, tmp / "articles.parquet" / name, **_WRITE)
                 pq.write_table(ft, tmp / "facts.parquet" / name, **_WRITE)
-                index += _index_rows(members, at, name, sig)
+                index.write_table(pa.Table.from_pylist(_index_rows(members, at, name, sig),
+                                                       schema=cache.INDEX_SCHEMA))
+        index.close()
         if bar is not None:
             bar.close()
         stats["partitions_rewritten_for_reprints"] = _mark_reprints(tmp)
         summary.update(_summarise(tmp))
-        pq.write_table(pa.Table.from_pylist(index, schema=cache.INDEX_SCHEMA),
-                       tmp / cache.INDEX, compression="zstd")
         return {"articles": summary["articles"], "facts": summary["facts"],
                 "pipeline_version": version, **stats}
 
@@ -355,44 +354,57 @@ def _index_rows(members: list[cache.Input], arts: pa.Table, part: str, sig: str)
              "article_ids": ids.get(m.source, [])} for m in members]
 
 
-# Columns the cross-article stage sees: all but the long texts, so it fits in memory at scale.
-_REPRINT_ARTICLE_COLS = [c for c, _, _ in tables.ARTICLE_COLUMNS if c != "text"]
-_REPRINT_FACT_COLS = [c for c, _, _ in tables.FACT_COLUMNS
-                      if c not in ("evidence", "evidence_simplified", "figure_text", "title")]
+# Columns the cross-article stage sees: identity, provenance and the figure, not the long texts,
+# so that it fits in memory at scale (ask here for more).
+_REPRINT_ARTICLE_COLS = ["article_id", "source", "status", "content_hash", "url", "title",
+                         "published", "outlet", "n_facts", "duplicate_of"]
+_REPRINT_FACT_COLS = ["fact_id", "article_id", "metric", "value", "unit", "qualifier", "scope",
+                      "published", "duplicate_of"]
 
 
 def _mark_reprints(folder: Path) -> int:
-    """Stage 7, across articles: ``dedup.mark_reprints`` over all partitions (narrow columns),
+    """The cross-article stage: ``dedup.mark_reprints`` over all partitions (the columns above),
     then rewrite the partitions whose ``duplicate_of`` changed. Returns how many were rewritten.
 
+    ``mark_reprints`` returns the frames it was given, row for row, with ``duplicate_of`` set.
     A rewritten partition is written to a new file and renamed over the old name: partitions
     hard-linked from the previous build are never modified in place.
     """
-    frames = {}
+    frames, olds = {}, {}
     for t, cols in (("articles", _REPRINT_ARTICLE_COLS), ("facts", _REPRINT_FACT_COLS)):
         parts = []
         for p in sorted((folder / f"{t}.parquet").glob("*.parquet")):
             tb = pq.read_table(p, columns=cols)
             parts.append(tb.append_column("_part", pa.array([p.name] * tb.num_rows, pa.string())))
-        frames[t] = pa.concat_tables(parts).to_pandas()
-    before = {t: dict(zip(frames[t][k], map(_none, frames[t]["duplicate_of"])))
-              for t, k in (("articles", "article_id"), ("facts", "fact_id"))}
+        table = pa.concat_tables(parts)
+        del parts
+        olds[t] = table["duplicate_of"]
+        frames[t] = table.to_pandas(self_destruct=True)
+        del table
     adf, fdf = mark_reprints(frames["articles"], frames["facts"])
-    changed: dict[str, set] = {}
+    if adf is frames["articles"] and fdf is frames["facts"]:
+        return 0                                   # handed back untouched: nothing to rewrite
+    changed: set[str] = set()
+    new = {}
     for t, k, df in (("articles", "article_id", adf), ("facts", "fact_id", fdf)):
-        old = before[t]
-        for part, key, dup in zip(df["_part"], df[k], df["duplicate_of"]):
-            if old.get(key) != _none(dup):
-                changed.setdefault(part, set()).add(t)
-    new = {"articles": dict(zip(adf["article_id"], adf["duplicate_of"])),
-           "facts": dict(zip(fdf["fact_id"], fdf["duplicate_of"]))}
-    for part in changed:
+        dup = pa.array([_none(v) for v in df["duplicate_of"].tolist()], pa.string())
+        if len(dup) != len(olds[t]):
+            raise ValueError("mark_reprints must return its frames row for row")
+        diff = pc.fill_null(pc.not_equal(dup, olds[t]), False)
+        diff = pc.or_(diff, pc.xor(pc.is_null(dup), pc.is_null(olds[t])))
+        parts = df["_part"].to_numpy()[diff.to_numpy(zero_copy_only=False)]
+        changed.update(parts.tolist())
+        new[t] = (df[k], dup)
+    for part in sorted(changed):
         for t, k in (("articles", "article_id"), ("facts", "fact_id")):
+            keys, dup = new[t]
+            mask = (frames[t]["_part"] == part).to_numpy()
+            lookup = dict(zip(keys[mask], dup.filter(pa.array(mask)).to_pylist()))
             path = folder / f"{t}.parquet" / part
             tb = pq.read_table(path)
-            dups = [_none(new[t].get(key)) for key in tb[k].to_pylist()]
             i = tb.schema.get_field_index("duplicate_of")
-            tb = tb.set_column(i, tb.schema.field(i), pa.array(dups, pa.string()))
+            tb = tb.set_column(i, tb.schema.field(i), pa.array(
+                [lookup.get(key) for key in tb[k].to_pylist()], pa.string()))
             tmp = path.with_name(f".{part}.tmp")
             pq.write_table(tb, tmp, **_WRITE)
             os.replace(tmp, path)
@@ -408,11 +420,13 @@ def _summarise(folder: Path) -> dict:
     """Counts for the summary, from narrow columns of the written partitions."""
     a = pq.read_table(folder / "articles.parquet", columns=["status", "reason", "dropped_facts"])
     f = pq.read_table(folder / "facts.parquet", columns=["metric"])
-    status = a["status"].to_pylist()
-    skipped = Counter(_reason_kind(r or "unknown") for s, r in zip(status, a["reason"].to_pylist())
-                      if s != "ok")
-    return {"articles": a.num_rows, "facts": f.num_rows, "read": status.count("ok"),
-            "skipped": skipped, "metrics": Counter(f["metric"].to_pylist()),
+    ok = pc.equal(a["status"], "ok")
+    skipped = Counter(_reason_kind(r or "unknown")
+                      for r in a["reason"].filter(pc.invert(ok)).to_pylist())
+    metrics = {d["values"]: d["counts"] for d in pc.value_counts(f["metric"]).to_pylist()}
+    a = a.filter(pc.is_valid(a["dropped_facts"]))
+    return {"articles": len(ok), "facts": f.num_rows,
+            "read": pc.sum(ok).as_py() or 0, "skipped": skipped, "metrics": Counter(metrics),
             "dropped": Counter(r.split(":", 1)[0] for rs in a["dropped_facts"].to_pylist()
                                for r in rs or ())}
 

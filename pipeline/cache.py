@@ -130,20 +130,38 @@ class Input:
 
 @dataclass
 class Previous:
-    """What the previous build in the output folder knows (empty for a first build)."""
+    """What the previous build in the output folder knows (empty for a first build).
+
+    Kept compact (the input index stays an Arrow table; ``rows`` holds a tuple per input), so
+    the memory of a rebuild grows by ~100 bytes per input, not by the index as Python dicts.
+    """
 
     folder: Path | None
     version: str | None
-    rows: dict          # source -> index row (dict)
+    rows: dict          # source -> (size, mtime_ns, sha256, duplicate_of, part, row in index)
     parts: dict         # signature -> partition file name
+    index: pa.Table | None = None
 
     @classmethod
     def load(cls, folder: Path | None, version: str | None) -> "Previous":
         if folder is None or not (folder / INDEX).is_file():
             return cls(None, None, {}, {})
-        t = pq.read_table(folder / INDEX).to_pylist()
-        return cls(folder, version, {r["source"]: r for r in t},
-                   {r["signature"]: r["part"] for r in t})
+        t = pq.read_table(folder / INDEX)
+        cols = [t[c].to_pylist() for c in ("source", "size", "mtime_ns", "sha256",
+                                           "duplicate_of", "part")]
+        rows = {c[0]: (*c[1:], i) for i, c in enumerate(zip(*cols))}
+        parts = dict(zip(t["signature"].to_pylist(), cols[5]))
+        return cls(folder, version, rows, parts, t.drop_columns(["signature"]))
+
+    def index_rows(self, sources: list[str], part: str, sig: str) -> pa.Table:
+        """The index rows of ``sources``, moved to partition ``part`` with signature ``sig``."""
+        t = self.index.take(pa.array([self.rows[s][5] for s in sources], pa.int64()))
+        n = t.num_rows
+        t = t.set_column(t.schema.get_field_index("part"), "part", pa.array([part] * n, pa.string()))
+        return t.append_column("signature", pa.array([sig] * n, pa.string())).select(INDEX_SCHEMA.names)
+
+    def article_ids(self, source: str) -> list[str]:
+        return self.index["article_ids"][self.rows[source][5]].as_py() or []
 
 
 def scan(files: list[tuple[str, str | None]], prev: Previous, version: str,
@@ -164,8 +182,8 @@ def scan(files: list[tuple[str, str | None]], prev: Previous, version: str,
                         reason=reason)
         elif st is not None:
             inp = Input(f, st.st_size, st.st_mtime_ns)
-            if old and old["size"] == st.st_size and old["mtime_ns"] == st.st_mtime_ns:
-                inp.sha256 = old["sha256"]
+            if old and old[0] == st.st_size and old[1] == st.st_mtime_ns:
+                inp.sha256 = old[2]
             else:
                 try:
                     inp.sha256 = file_sha256(f)
@@ -175,8 +193,8 @@ def scan(files: list[tuple[str, str | None]], prev: Previous, version: str,
             inp.duplicate_of = first_of.setdefault(inp.sha256, f)
             if inp.duplicate_of == f:
                 inp.duplicate_of = None
-        inp.reuse = bool(same_version and old and old["sha256"] == inp.sha256
-                         and old["duplicate_of"] == inp.duplicate_of
+        inp.reuse = bool(same_version and old and old[2] == inp.sha256
+                         and old[3] == inp.duplicate_of
                          and not inp.sha256.startswith("error:"))
         out.append(inp)
         if progress is not None:
@@ -220,8 +238,8 @@ class OldRows:
     def take(self, members: list[Input]) -> tuple[list[pa.Table], list[pa.Table]]:
         by_part: dict[str, list[str]] = {}
         for m in members:
-            old = self.prev.rows[m.source]
-            by_part.setdefault(old["part"], []).extend(old["article_ids"] or [])
+            by_part.setdefault(self.prev.rows[m.source][4], []).extend(
+                self.prev.article_ids(m.source))
         arts, facts = [], []
         for part, ids in by_part.items():
             a, f = self._part(part)

@@ -113,3 +113,24 @@ def test_pipeline_version_follows_the_code_the_build_imports():
     assert {"build", "normalise", "extract", "entities", "ingest", "tables"} <= mods
     assert "synth" not in mods and "cli" not in mods
     assert len(REAL_VERSION()) == 16 and REAL_VERSION() == REAL_VERSION()
+
+
+def test_reprint_marks_rewrite_their_partitions_only(corpus, tmp_path, monkeypatch):
+    from pipeline import build as B
+
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    old_bytes = {p: p.read_bytes() for p in tables.current_build(out).rglob("part-*.parquet")}
+
+    def one_reprint(arts, facts):   # the last article is a reprint of the first
+        arts = arts.copy()
+        arts.loc[arts.index[-1], "duplicate_of"] = arts["article_id"].iloc[0]
+        return arts, facts
+    monkeypatch.setattr(B, "mark_reprints", one_reprint)
+    build([str(corpus)], out)
+    m = _manifest(out)
+    assert m["partitions_linked"] == m["partitions"] and m["partitions_rewritten_for_reprints"] == 1
+    arts, _ = tables.read_tables(out)
+    assert arts["duplicate_of"].iloc[-1] == arts["article_id"].iloc[0]
+    assert arts["duplicate_of"].iloc[:-1].isna().all()
+    assert {p: p.read_bytes() for p in old_bytes} == old_bytes   # linked files not modified
