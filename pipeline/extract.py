@@ -20,6 +20,7 @@ One engine walks the rule tables of ``resources/metrics.json`` (words are data, 
       after it (涉案资金N元已被冻结; 被扣押 makes it seized property);
    e. a verb-less person count opened by a subset cue (其中三名男子, 包括四名主脑及十一名…) is part
       of the arrest count before it, in its sentence or the one before (``subset``).
+   f. a bulletin line ``label: value`` (破获案件:58起) takes the verb or noun of its label (``_label``).
    Two objects of different kinds counted together (电话卡、银行卡700余张) give no fact. Some
    words change metric by region (``regional_roles``: mainland 逮捕 is a coercive measure).
 4. **Percentages.** A percentage after a change word (下降, 上升) is ``case_change_pct`` when its
@@ -194,7 +195,8 @@ class Rules:
                             for w in sorted(words, key=len, reverse=True))
         units = list(self.units) + list(self.money_units)
         return re.compile(rf"""
-            (?<![\dA-Za-z._\-/:#＃@])              # not the tail of a code, phone number or file name
+            (?<![\dA-Za-z._\-/#＃@])               # not the tail of a code, phone number or file name,
+            (?<![\dA-Za-z]:)                       # nor of a time (10:30); 破获案件:58起 is a figure
             (?P<pre>{alts(self.q_prefix)})?         # qualifier before: 逾 约 近 超过
             (?P<cur>{alts(self.money_prefixes)})?   # currency before: 人民币 新台币 HK$
             (?P<num>{_NUMERAL})
@@ -561,6 +563,13 @@ def _bind(st: _Sentence) -> None:
                 got = _scan_left(st, m, wide, right_objs, reach)
                 if got[0]:
                     metrics, start, blocked, saw_verb = got
+        if not (metrics or blocked or saw_verb):
+            # bulletin layout 破获案件:58起 — the label before the colon is the cue
+            label = _label(st, m, ca, prev_end)
+            if label is not None:
+                got = _scan_left(st, m, st.toks(*label), right_objs, label[0])
+                if got[0] or got[2]:
+                    metrics, start, blocked, saw_verb = got
         from_noun = bool(metrics) and not saw_verb  # 涉案金额: yields to any verb of the clause
         if not blocked and not saw_verb:
             # 截停…转账，涉及款项约N元: the noun restates the verb of the clause before
@@ -651,6 +660,27 @@ def _refer_back(st: _Sentence, m: _Mention, ca: int, prev_end: int,
                 w in head for w in nouns if len(w) > 2):
             return [metric], ca
     return [], start
+
+
+# The longest label of a bulletin line (冻结涉案资金:, 返还被骗群众资金:).
+_LABEL_MAX = 14
+
+
+def _label(st: _Sentence, m: _Mention, ca: int, prev_end: int) -> tuple[int, int] | None:
+    """The label of a bulletin / list line ``label: value`` (破获案件:58起; 冻结资金:532万元): the
+    clause right before a colon that opens the figure's clause, when it is short and holds no
+    figure of its own. Only modifiers (共计, 累计 …) may stand between the colon and the figure."""
+    if prev_end != ca or ca == 0 or st.s[ca - 1] not in ":：":
+        return None
+    if not _bare(st.s[ca:m.start], st.rules):
+        return None
+    before = st.clause_before(ca)
+    if before is None or before[1] != ca - 1:
+        return None
+    pa, pb = before
+    if pb - pa > _LABEL_MAX or any(pa <= x.start < pb for x in st.mentions):
+        return None
+    return pa, pb
 
 
 def _subset(st: _Sentence, m: _Mention, ca: int, prev_end: int, right_objs: set[str],

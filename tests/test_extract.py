@@ -433,6 +433,17 @@ def test_dissuaded_transactions_are_counted_in_person_times():
 
 # --- round 3: general causes ------------------------------------------------------------------
 ROUND3 = [
+    # bulletin / list layout: the label before the colon is the cue
+    case("二、主要数据\n破获案件：41起\n抓获嫌疑人：27名\n冻结资金：316万元\n紧急止付：905.2万元",
+         ("cases_solved", 41, E), ("suspects_arrested", 27, E), ("funds_frozen", 3160000, E),
+         ("funds_stopped", 9052000, E), id="bulletin-full-width-colon-lines"),
+    case("见面劝阻:1877人次；预警推送:60213条；冻结账户:95个",
+         ("victims_dissuaded", 1877, E), ("warnings_issued", 60213, E), ("accounts_frozen", 95, E),
+         id="bulletin-half-width-colon-semicolons"),
+    case("返还被骗资金：共计48.3万元", ("losses_recovered", 483000, E), id="bulletin-modifier-after-colon"),
+    case("破获案件 36起\n抓获嫌疑人 19名", ("cases_solved", 36, E), ("suspects_arrested", 19, E),
+         id="table-rows-label-space-value"),
+    case("会议于9:45开始,抓获嫌疑人6名。", ("suspects_arrested", 6, E), id="clock-time-is-no-figure"),
     # subsets named by other person nouns, after an arrest count (this or the sentence before)
     case("共抓获嫌疑人64名,其中从境外回流人员17名。",
          ("suspects_arrested", 64, E), ("suspects_arrested", 17, E), id="subset-境外回流人员"),
@@ -464,6 +475,8 @@ ROUND3_NEGATIVE = [
     pytest.param("反诈热线全年接听市民咨询来电52万余次。", id="hotline-calls-are-no-dissuasion"),
     pytest.param("预警劝阻专线日均接听来电3000余个。", id="劝阻-hotline-calls"),
     pytest.param("中心累计受理群众咨询1.2万人次。", id="consultations-are-no-warning"),
+    pytest.param("举报电话：110\n出动警力：85名", id="label-without-metric"),
+    pytest.param("本期要点：6起案件已移送起诉。", id="label-then-blocked-figure"),
 ]
 
 
