@@ -25,7 +25,8 @@ One engine walks the rule tables of ``resources/metrics.json`` (words are data, 
    words change metric by region (``regional_roles``: mainland 逮捕 is a coercive measure).
 4. **Percentages.** A percentage after a change word (下降, 上升) is ``case_change_pct`` when its
    subject names cases (发案, 警情, 立案) and nothing else (破案, 抓获, 损失 ...); ``分别`` lists are
-   aligned item by item.
+   aligned item by item; a change clause without a subject right after another (…同比下降23.4%,
+   环比下降5.1%) shares its subject.
 5. **Indefinite 一.** 打掉一诈骗团伙 counts one group.
 6. **Scope** from period and operation cue words (see ``_Scope``).
 """
@@ -798,6 +799,7 @@ def _percent(st: _Sentence) -> None:
             groups[-1].append(m)
         else:
             groups.append([m])
+    last: tuple[int, bool | None] | None = None  # (end, subject kind) of the last change clause
     for g in groups:
         ca, _ = st.clause_of(g[0].start)
         ch = rules.change_re.search(st.s[ca:g[0].start])
@@ -807,6 +809,17 @@ def _percent(st: _Sentence) -> None:
         subj_end = ca + ch.start()
         fig_start = ca
         core = _strip_subject(st.s[ca:subj_end], rules)
+        before = st.clause_before(ca)
+        if not core and last is not None and before is not None and before[0] < last[0] <= before[1]:
+            # 警情同比下降23.4%,环比下降5.1%: a change clause without a subject, right after
+            # another change clause, shares its subject
+            kind = last[1]
+            last = (g[-1].end, kind)
+            if kind:
+                for m in g:
+                    signed = _Mention(m.start, m.end, sign * m.value, m.qualifier, "%", "percent")
+                    st.found.append((signed, _Found("case_change_pct", ca, m.end)))
+            continue
         if not core:
             # 抓获犯罪嫌疑人674人、同比上升19.9%: the subject is the clause or item before.
             prev = [c for c in st.clauses if c[1] <= ca]
@@ -817,6 +830,7 @@ def _percent(st: _Sentence) -> None:
             kinds = [_subject_kind(p, rules) for p in parts]
         else:
             kinds = [_subject_kind(core, rules)] * len(g)
+        last = (g[-1].end, kinds[-1])
         for m, is_case in zip(g, kinds):
             if is_case:
                 signed = _Mention(m.start, m.end, sign * m.value, m.qualifier, "%", "percent")
