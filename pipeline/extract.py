@@ -4,7 +4,7 @@ One engine walks the rule tables of ``resources/metrics.json`` (words are data, 
 
 1. **Mentions.** In each sentence, find every numeral with its unit (``2701.6万元``, ``十九名``,
    ``80多个``, ``30.7%``, ``1亿2,350万元``, ``5男2女`` = one group of 7) and the qualifier words around it (逾, 约, 余, 以上 ...). Numerals are read
-   by ``pipeline.numerals``.
+   by ``pipeline.numerals``; a fraction in tenths (下降近三成) is a percentage.
 2. **Tokens.** Find the lexicon words of the sentence (longest match): metric verbs (抓获, 冻结 ...),
    metric nouns (涉案金额), object nouns (嫌疑人, 银行卡, 团伙 ...) and blockers (避免, 押解, 警力 ...).
 3. **Binding.** Split the sentence into clauses on ``，；：`` and spaces. A mention is governed by:
@@ -40,7 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .model import Fact, NormText, Sentence
-from .numerals import parse_numeral
+from .numerals import parse_numeral, parse_tenths
 
 RULES_PATH = Path(__file__).with_name("resources") / "metrics.json"
 
@@ -206,6 +206,10 @@ class Rules:
             (?P<post>{alts(self.q_suffix)})?        # qualifier after: 以上 左右
           | (?P<mnum>{_NUMERAL})男(?P<fnum>{_NUMERAL})女  # 拘捕5男2女: one group of 7 persons
           | 百分之(?P<pnum>{_NUMERAL})               # 百分之三十
+          | (?<![\d零〇一二三四五六七八九十百千万亿两])  # 下降近三成: tenths as a percentage
+            (?P<tpre>{alts(self.q_prefix)})?
+            (?P<tnum>[一二两三四五六七八九\d]成半?[多余]?)
+            (?![员为功本立果熟交年人效绩型分份都倍])   # not 成员, 成为, 成功 ...
           | (?<=[将把对])(?P<bnum>\d{{1,4}})(?=[\u4e00-\u9fa5])  # 将15涉嫌...嫌疑人抓获: classifier left out
         """, re.VERBOSE)
 
@@ -281,6 +285,14 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
             out.append(_Mention(m.start(), m.end(), men.value + women.value,
                                 "more_than" if men.more_than or women.more_than else "exact",
                                 "人", "person"))
+            continue
+        if m.group("tnum") is not None:
+            t = parse_tenths(m.group("tnum"))
+            if t is not None:
+                q = m.group("tpre")
+                out.append(_Mention(m.start(), m.end(), t.value,
+                                    rules.q_prefix[q] if q else
+                                    ("more_than" if t.more_than else "exact"), "%", "percent"))
             continue
         if m.group("pnum") is not None:
             num_text, unit, uclass = m.group("pnum"), "%", "percent"

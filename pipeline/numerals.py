@@ -102,6 +102,31 @@ def _parse(text: str) -> Number | None:
     return Number(value, more)
 
 
+# A fraction in tenths: 三成 (30%), 两成半 (25%), 三成多 (more than 30%).
+_TENTHS = re.compile(r"(?P<n>[一二两三四五六七八九\d])成(?P<half>半)?(?P<more>[多余])?")
+
+
+def parse_tenths(text: str) -> Number | None:
+    """A fraction written in tenths (成) as a percentage; None if ``text`` is not one.
+
+    >>> parse_tenths("三成")
+    Number(value=30, more_than=False)
+    >>> parse_tenths("两成半")
+    Number(value=25, more_than=False)
+    >>> parse_tenths("四成多")
+    Number(value=40, more_than=True)
+    >>> parse_tenths("成员") is None
+    True
+    """
+    m = _TENTHS.fullmatch(text.strip().translate(_FULLWIDTH)) if isinstance(text, str) else None
+    if m is None:
+        return None
+    digit = parse_numeral(m.group("n"))
+    if digit is None or not 0 < digit.value < 10:
+        return None
+    return Number(int(digit.value * 10 + (5 if m.group("half") else 0)), bool(m.group("more")))
+
+
 def parse_number(text: str) -> float | None:
     """The value of a numeral, ignoring any 余/多 marker; None if it is not a number.
 

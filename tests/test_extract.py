@@ -452,6 +452,13 @@ ROUND3 = [
     case("破案数同比上升15%,环比上升6%。", id="pct-环比-inherits-non-case-subject"),
     case("立案数同比下降8%,破案数同比上升11%,环比上升3%。", ("case_change_pct", -8, E),
          id="pct-环比-inherits-nearest-subject"),
+    # fractions in tenths as percentages
+    case("全县电诈发案数同比下降四成。", ("case_change_pct", -40, E), id="pct-tenths-四成"),
+    case("涉诈警情同比上升两成。", ("case_change_pct", 20, E), id="pct-tenths-两成-up"),
+    case("立案数同比下降近六成。", ("case_change_pct", -60, A), id="pct-tenths-近-about"),
+    case("电诈案件同比下降两成多。", ("case_change_pct", -20, M), id="pct-tenths-多-more-than"),
+    case("破案数同比上升三成。", id="pct-tenths-non-case-subject"),
+    case("抓获嫌疑人12名,其中三成员为主犯。", ("suspects_arrested", 12, E), id="成员-is-no-tenths"),
     # subsets named by other person nouns, after an arrest count (this or the sentence before)
     case("共抓获嫌疑人64名,其中从境外回流人员17名。",
          ("suspects_arrested", 64, E), ("suspects_arrested", 17, E), id="subset-境外回流人员"),

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.numerals import NUMERAL_CHARS, is_vague, parse_number, parse_numeral
+from pipeline.numerals import NUMERAL_CHARS, Number, is_vague, parse_number, parse_numeral, parse_tenths
 
 VALUES = [
     ("2701.6万", 27016000),
@@ -129,3 +129,17 @@ def test_list_comma_is_not_a_separator(text):
 @given(st.integers(min_value=0, max_value=10**12))
 def test_grouped_integers_round_trip(n):
     assert parse_number(f"{n:,}") == n
+
+
+TENTHS = [("三成", 30, False), ("两成", 20, False), ("五成", 50, False), ("两成半", 25, False),
+          ("四成多", 40, True), ("六成余", 60, True), ("3成", 30, False)]
+
+
+@pytest.mark.parametrize("text,value,more", TENTHS)
+def test_tenths_as_percent(text, value, more):
+    assert parse_tenths(text) == Number(value, more)
+
+
+@pytest.mark.parametrize("text", ["成员", "十成", "三成员", "零成", "", "三"])
+def test_not_tenths(text):
+    assert parse_tenths(text) is None
