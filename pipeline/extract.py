@@ -593,11 +593,14 @@ def _bind(st: _Sentence) -> None:
         # persons often come before their verb (N名嫌疑人被刑事拘留); other figures only after
         # 将/把/对 (对36个账户进行冻结)
         passive = _PASSIVE.match(st.s, m.end)
-        if passive and m.uclass == "money":
-            act = next((t for t in st.toks(passive.end(), cb) if t.has("verb") or
-                        t.has("block") or t.has("money_block")), None)
-            if act is not None and act.has("money_block"):
+        if passive:
+            act = next((t for t in st.toks(passive.end(), cb) if t.has("verb") or t.has("post")
+                        or t.has("block") or t.has("money_block")), None)
+            if act is not None and m.uclass == "money" and act.has("money_block"):
                 metrics, blocked = [], True  # 涉案资金N元被扣押: seized money is no fact
+            elif (act is not None and not metrics and act.has("block")
+                  and not (act.has("verb") or act.has("post"))):
+                blocked = True  # …,6人被取保候审: a passive blocker, no item of the list before
         post_ok = (m.uclass == "person" or bool(_DISPOSAL.search(st.s, prev_end, m.start))
                    or bool(passive))
         has_post = post_ok and not blocked and bool(_scan_right(st, m, cb)[0])

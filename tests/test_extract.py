@@ -459,6 +459,13 @@ ROUND3 = [
     case("电诈案件同比下降两成多。", ("case_change_pct", -20, M), id="pct-tenths-多-more-than"),
     case("破案数同比上升三成。", id="pct-tenths-non-case-subject"),
     case("抓获嫌疑人12名,其中三成员为主犯。", ("suspects_arrested", 12, E), id="成员-is-no-tenths"),
+    # a passive blocker ends a list: 取保候审 / 行政拘留 is no coercive measure of the list before
+    case("41名嫌疑人已被采取刑事强制措施,其中36人被批准逮捕,5人被取保候审。",
+         ("suspects_under_measures", 41, E), ("suspects_under_measures", 36, E),
+         id="passive-blocker-取保候审-no-item"),
+    case("抓获嫌疑人18名,其中11人被刑事拘留,7人被行政拘留。",
+         ("suspects_arrested", 18, E), ("suspects_under_measures", 11, E),
+         id="passive-blocker-行政拘留-no-item"),
     # subsets named by other person nouns, after an arrest count (this or the sentence before)
     case("共抓获嫌疑人64名,其中从境外回流人员17名。",
          ("suspects_arrested", 64, E), ("suspects_arrested", 17, E), id="subset-境外回流人员"),
