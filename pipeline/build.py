@@ -357,7 +357,7 @@ def _index_rows(members: list[cache.Input], arts: pa.Table, part: str, sig: str)
 # Columns the cross-article stage sees: identity, provenance and the figure, not the long texts,
 # so that it fits in memory at scale (ask here for more).
 _REPRINT_ARTICLE_COLS = ["article_id", "source", "status", "content_hash", "url", "title",
-                         "published", "outlet", "n_facts", "duplicate_of"]
+                         "published", "outlet", "province", "n_facts", "duplicate_of"]
 _REPRINT_FACT_COLS = ["fact_id", "article_id", "metric", "value", "unit", "qualifier", "scope",
                       "published", "duplicate_of"]
 

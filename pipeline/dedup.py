@@ -1,5 +1,10 @@
-"""Merge repeated figures within an article; flag reprints across articles (placeholder)."""
+"""Merge repeated figures within an article (``dedup_facts``); flag reprints across articles
+(``mark_reprints``)."""
 from __future__ import annotations
+
+import re
+from collections import Counter
+from itertools import combinations
 
 import pandas as pd
 
@@ -68,5 +73,121 @@ def dedup_facts(facts: list[Fact]) -> list[Fact]:
     return kept
 
 
+# Reprint detection: two articles tell the same story when they share figures. A key is
+# (metric, value, unit, qualifier); keys stated by very many articles (1 case, 100%) say nothing.
+_MAX_ARTICLES_PER_KEY = 50
+_MAX_DAYS_APART = 45
+_TITLE_NOISE = re.compile(r"[\s\W_]+|【合成数据】")
+
+
+def _rare(value: float, unit: str | None) -> bool:
+    """A figure rare enough that one shared instance ties two articles: an amount with two or
+    more significant digits, or any value with three or more.
+
+    >>> _rare(12345000, "元"), _rare(1200000, "元"), _rare(136, "起"), _rare(89, "人"), _rare(1e6, "元")
+    (True, True, True, False, False)
+    """
+    digits = len(f"{abs(value):.6g}".split("e")[0].replace(".", "").strip("0"))
+    return digits >= 3 or (digits >= 2 and unit == "元")
+
+
+def _story_pairs(keys: pd.DataFrame, arts: pd.DataFrame) -> list[tuple[str, str]]:
+    """Pairs of articles that tell the same story (see ``mark_reprints``)."""
+    n_keys = keys.groupby("article_id")["key"].nunique()
+    shared: Counter = Counter()
+    distinctive: Counter = Counter()
+    for (key, dist), ids in keys.groupby(["key", "dist"])["article_id"]:
+        ids = sorted(set(ids))
+        if 2 <= len(ids) <= _MAX_ARTICLES_PER_KEY:
+            for pair in combinations(ids, 2):
+                shared[pair] += 1
+                distinctive[pair] += bool(dist)
+    info = arts.set_index("article_id")
+    pairs = []
+    for (x, y), k in shared.items():
+        a, b = info.loc[x], info.loc[y]
+        pa_, pb = a.get("province"), b.get("province")
+        if isinstance(pa_, str) and isinstance(pb, str) and pa_ != pb:
+            continue                      # the same figure from two provinces: two stories
+        da, db = a.get("_day"), b.get("_day")
+        if pd.notna(da) and pd.notna(db) and abs((da - db).days) > _MAX_DAYS_APART:
+            continue
+        same_title = bool(a["_title"]) and a["_title"] == b["_title"]
+        smaller = min(n_keys[x], n_keys[y])
+        if (k >= 2 and k >= 0.5 * smaller) or (k >= 1 and (same_title or distinctive[(x, y)] == smaller)):
+            pairs.append((x, y))
+    return pairs
+
+
 def mark_reprints(articles: pd.DataFrame, facts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return articles, facts
+    """Flag figures that an earlier article already reported (reprints on other sites, the same
+    story retold), so that they count once.
+
+    Two articles tell the same story when they are not from different provinces, were published
+    at most 45 days apart (or a date is unknown), and share figures (metric, value, unit and
+    qualifier): at least two that make up half of the smaller article's figures, or one with the
+    same title, or only rare ones (``_rare``: 2701.6万元 or 136起, not 100 or 12人). Stories
+    are grouped transitively; in a group, the earliest article (by published date, then source)
+    is the original. A later article's figure gets ``duplicate_of`` = the fact id of the same
+    figure in the earliest article of the group stating it, and a later article all of whose
+    figures are so flagged gets ``duplicate_of`` = the original article's id.
+
+    Returns new frames, row for row in the given order; idempotent.
+    """
+    if facts.empty:
+        return articles, facts
+    arts = articles.copy()
+    arts["_day"] = pd.to_datetime(arts.get("published"), errors="coerce")
+    arts["_title"] = arts.get("title", pd.Series(index=arts.index, dtype=object)).map(
+        lambda t: _TITLE_NOISE.sub("", t) if isinstance(t, str) else "")
+    ok = set(facts["article_id"])
+    arts_ok = arts[arts["article_id"].isin(ok)]
+    keys = pd.DataFrame({
+        "article_id": facts["article_id"].to_numpy(),
+        "fact_id": facts["fact_id"].to_numpy(),
+        "key": list(zip(facts["metric"], facts["value"].astype(float), facts["unit"].fillna(""),
+                        facts["qualifier"].fillna(""))),
+        "dist": [_rare(v, u) for v, u in zip(facts["value"].astype(float), facts["unit"])]})
+
+    # group stories (union-find), then order each group: earliest published, then source
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    for x, y in _story_pairs(keys, arts_ok):
+        rx, ry = find(x), find(y)
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
+    if not parent:
+        out_f, out_a = facts.copy(), articles.copy()
+        out_f["duplicate_of"] = pd.Series([None] * len(facts), index=facts.index, dtype=object)
+        out_a["duplicate_of"] = pd.Series([None] * len(articles), index=articles.index, dtype=object)
+        return out_a, out_f
+    rank = {aid: i for i, aid in enumerate(
+        arts_ok.sort_values(["_day", "source"], na_position="last", kind="stable")["article_id"])}
+    group = {aid: find(aid) for aid in ok}
+    first_fact: dict[tuple, tuple[str, str]] = {}  # (group, key) -> (fact id, article id) first stated
+    dup_fact: dict[str, str] = {}
+    ids, fids, ks = keys["article_id"].tolist(), keys["fact_id"].tolist(), keys["key"].tolist()
+    for i in sorted(range(len(ids)), key=lambda i: (rank[ids[i]], i)):
+        first_fid, first_aid = first_fact.setdefault((group[ids[i]], ks[i]), (fids[i], ids[i]))
+        if first_aid != ids[i]:          # the same figure again within one article is its own
+            dup_fact[fids[i]] = first_fid
+    out_f = facts.copy()
+    out_f["duplicate_of"] = pd.Series([dup_fact.get(f) for f in facts["fact_id"]],
+                                      index=facts.index, dtype=object)
+    flagged = out_f.groupby("article_id")["duplicate_of"].apply(lambda s: s.notna().all())
+    root_of = {}
+    for aid in ok:
+        members = root_of.setdefault(group[aid], [])
+        members.append(aid)
+    original = {g: min(m, key=rank.__getitem__) for g, m in root_of.items()}
+    out_a = articles.copy()
+    out_a["duplicate_of"] = pd.Series([
+        original[group[a]] if a in ok and bool(flagged.get(a, False)) and original[group[a]] != a
+        else None for a in articles["article_id"]], index=articles.index, dtype=object)
+    return out_a, out_f
