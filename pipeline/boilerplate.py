@@ -128,6 +128,32 @@ def _rule_applies(rule: _LineRule, line: str) -> bool:
     return not (rule.keep_if and rule.keep_if.search(line))
 
 
+# Line-level results are pure functions of the line (and the rules, loaded once); they are
+# cached across calls because a document's lines are classified several times (the context
+# passes below run until a fixed point; normalise and meta classify the same lines again).
+_LINE_CACHE = 1 << 16
+
+
+@lru_cache(maxsize=_LINE_CACHE)
+def _applies(i: int, line: str) -> bool:
+    """``_rule_applies`` of line rule number ``i``, cached."""
+    return _rule_applies(rules().line_rules[i], line)
+
+
+@lru_cache(maxsize=_LINE_CACHE)
+def _single_line_kind(line: str) -> str | None:
+    """Kind given by the rules that apply anywhere to a single (non-blank) line, or None."""
+    r = rules()
+    if _is_ui(line, r):
+        return "ui"
+    if _is_legal(line, r) and not _is_stat_sentence(line):
+        return "legal"
+    for i, rule in enumerate(r.line_rules):
+        if rule.where == "any" and rule.min_run == 1 and _applies(i, line):
+            return rule.kind
+    return None
+
+
 def _is_ui(line: str, r: _Rules) -> bool:
     """A line made only of UI phrases (打印 放大 缩小, 发表评论, 用户名: 密码: ...)."""
     if len(line) > 60 or not r.ui_phrase.search(line):
@@ -142,6 +168,7 @@ def _is_legal(line: str, r: _Rules) -> bool:
     return sum(t in line for t in r.legal_terms) >= 2
 
 
+@lru_cache(maxsize=_LINE_CACHE)
 def is_body(line: str) -> bool:
     """Paragraph-like: a sentence with some Chinese, or a long run of Chinese (truncated text)."""
     n = len(_CJK.findall(line))
@@ -162,18 +189,8 @@ def classify_lines(text: str) -> list[LineTag]:
 
     # 1. rules that apply anywhere, single lines
     for i, line in enumerate(lines):
-        if not line:
-            continue
-        if _is_ui(line, r):
-            kinds[i] = "ui"
-            continue
-        if _is_legal(line, r) and not _is_stat_sentence(line):
-            kinds[i] = "legal"
-            continue
-        for rule in r.line_rules:
-            if rule.where == "any" and rule.min_run == 1 and _rule_applies(rule, line):
-                kinds[i] = rule.kind
-                break
+        if line:
+            kinds[i] = _single_line_kind(line)
 
     _mark_head_before_nav(lines, kinds, r.head_before_nav_lines)
     # Context rules until nothing changes: a line tagged by one rule can join the lines around
@@ -189,10 +206,10 @@ def classify_lines(text: str) -> list[LineTag]:
 
 def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
     # runs of list-like lines
-    for rule in r.line_rules:
+    for ri, rule in enumerate(r.line_rules):
         if rule.where != "any" or rule.min_run == 1:
             continue
-        hits = [bool(l) and kinds[i] is None and _rule_applies(rule, l) for i, l in enumerate(lines)]
+        hits = [bool(l) and kinds[i] is None and _applies(ri, l) for i, l in enumerate(lines)]
         _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
     # blocks: related-link lists and copyright notices
     _mark_blocks(lines, kinds, r)
@@ -203,14 +220,14 @@ def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
     for i, line in enumerate(lines):
         if kinds[i] is not None or not line or region[i] is None:
             continue
-        for rule in r.line_rules:
-            if rule.where == region[i] and rule.min_run == 1 and _rule_applies(rule, line):
+        for ri, rule in enumerate(r.line_rules):
+            if rule.where == region[i] and rule.min_run == 1 and _applies(ri, line):
                 kinds[i] = rule.kind
                 break
-    for rule in r.line_rules:
+    for ri, rule in enumerate(r.line_rules):
         if rule.where in ("head", "tail") and rule.min_run > 1:
             hits = [bool(l) and kinds[i] is None and region[i] == rule.where
-                    and _rule_applies(rule, l) for i, l in enumerate(lines)]
+                    and _applies(ri, l) for i, l in enumerate(lines)]
             _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
 
 
