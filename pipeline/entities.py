@@ -702,6 +702,8 @@ def _num(s: str) -> int:
 _N = r"(?:\d{1,2}|十[一二]?|[一二两三四五六七八九十])"
 # One pattern per kind of time expression; the named group tells which. Longest forms first.
 _PERIOD = re.compile(rf"""
+    (?=[\d今去上下前一二两三四五六七八九十第自从截本近目年])   # cheap pre-check: a first character
+    (?:                                                     # of one of the forms below
       (?P<ym_ym>(?P<y1>(?:19|20)\d\d)年(?P<m1>\d{{1,2}})月(?:份)?(?:至|到|-|—|~)(?P<y2>(?:19|20)\d\d)年(?P<m2>\d{{1,2}})月(?:份)?)
     | (?P<md_d>(?:(?P<y3>(?:19|20)\d\d)年)?(?P<m3>\d{{1,2}})月(?P<d3>\d{{1,2}})日(?:至|到|-|—|~)(?:(?P<m4>\d{{1,2}})月)?(?P<d4>\d{{1,2}})日)
     | (?P<m_m>(?:(?P<y5>(?:19|20)\d\d)年|今年|去年)?(?P<m5>{_N})(?:月份?)?(?:至|到|-|—|~)(?P<m6>{_N})月(?:份)?(?!\d{{0,2}}日))
@@ -721,6 +723,7 @@ _PERIOD = re.compile(rf"""
     | (?P<md>(?:(?P<y16>(?:19|20)\d\d)年)?(?P<m16>\d{{1,2}})月(?P<d16>\d{{1,2}})日(?![电讯]))  # not a dateline
     | (?P<day>(?<![\d月年])(?P<d20>\d{{1,2}})日(?![电讯]))                 # 29日凌晨: publication month
     | (?P<month>(?:(?P<y17>(?:19|20)\d\d)年|今年|去年)?(?P<m17>\d{{1,2}})月(?:份|初|中旬|底|下旬|上旬)?)
+    )
 """, re.VERBOSE)
 
 
@@ -861,7 +864,7 @@ def period_of(text: str, published: str | None, at: int | None = None) -> tuple[
         pub = date.fromisoformat(published) if published else None
     except ValueError:
         pub = None
-    matches = [m for m in _PERIOD.finditer(text)]
+    matches = _period_matches(text)
     if not matches:
         return None, None
     if at is not None:
@@ -873,6 +876,12 @@ def period_of(text: str, published: str | None, at: int | None = None) -> tuple[
     if a and b and a > b:                         # 2022年9月至2020年3月: not a period
         return None, None
     return _iso(a), _iso(b)
+
+
+@lru_cache(maxsize=1024)
+def _period_matches(text: str) -> tuple[re.Match, ...]:
+    """Every time expression of ``text`` (cached: the facts of one sentence share it)."""
+    return tuple(_PERIOD.finditer(text))
 
 
 def resolve_period(fact: Fact, sentence: Sentence, meta: Meta) -> tuple[str | None, str | None]:
