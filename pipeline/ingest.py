@@ -270,9 +270,19 @@ class HtmlDoc:
 
 
 def _meta(soup, *keys: str) -> str | None:
+    """Content of the first ``<meta>`` whose property/name/itemprop/http-equiv is one of
+    ``keys`` (in the order of ``keys``, then of those attributes). The page's meta tags are
+    collected once and each (key, attribute) test uses Beautiful Soup's own matcher on them, so
+    the result is that of ``soup.find("meta", attrs={attr: ...})`` without a walk per test."""
+    from bs4 import SoupStrainer
+
+    metas = soup.find_all("meta")
+    if not metas:
+        return None
     for key in keys:
         for attr in ("property", "name", "itemprop", "http-equiv"):
-            tag = soup.find("meta", attrs={attr: re.compile(rf"^{re.escape(key)}$", re.I)})
+            strainer = SoupStrainer("meta", attrs={attr: re.compile(rf"^{re.escape(key)}$", re.I)})
+            tag = next((t for t in metas if strainer.match(t)), None)
             if tag and tag.get("content") and tag["content"].strip():
                 return tag["content"].strip()
     return None
