@@ -111,11 +111,16 @@ class Summary:
     reused: int = 0        # input files whose rows were taken from the previous build
     dropped: Counter = field(default_factory=Counter)   # facts dropped by validate: reason kind -> n
     processed: int = 0     # input files read and processed
+    skipped_files: list = field(default_factory=list)   # (source, reason), the first SHOW_SKIPPED
 
     def lines(self) -> list[str]:
         total = self.read + sum(self.skipped.values())
         out = [f"inputs: {total}  read: {self.read}  skipped: {sum(self.skipped.values())}"]
         out += [f"  skipped ({n}): {reason}" for reason, n in sorted(self.skipped.items())]
+        out += [f"    {src}: {reason}" for src, reason in self.skipped_files]
+        more = sum(self.skipped.values()) - len(self.skipped_files)
+        if more > 0:
+            out.append(f"    ... and {more} more (articles.parquet: status = 'skipped')")
         out.append(f"facts: {sum(self.facts_per_metric.values())}")
         out += [f"  {m}: {n}" for m, n in sorted(self.facts_per_metric.items())]
         out += [f"facts dropped ({n}): {kind}" for kind, n in sorted(self.dropped.items())]
@@ -331,6 +336,7 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
     s = Summary(out=str(out))
     s.read = summary["read"]
     s.skipped.update(summary["skipped"])
+    s.skipped_files = summary["skipped_files"]
     s.facts_per_metric.update(summary["metrics"])
     s.dropped.update(summary["dropped"])
     s.reused, s.processed = stats["reused"], stats["processed"]
@@ -416,17 +422,23 @@ def _none(v):
     return None if v is None or v != v or v is getattr(pd, "NA", None) else v
 
 
+SHOW_SKIPPED = 20  # skipped inputs named one by one in the summary
+
+
 def _summarise(folder: Path) -> dict:
     """Counts for the summary, from narrow columns of the written partitions."""
-    a = pq.read_table(folder / "articles.parquet", columns=["status", "reason", "dropped_facts"])
+    a = pq.read_table(folder / "articles.parquet",
+                      columns=["source", "status", "reason", "dropped_facts"])
     f = pq.read_table(folder / "facts.parquet", columns=["metric"])
     ok = pc.equal(a["status"], "ok")
-    skipped = Counter(_reason_kind(r or "unknown")
-                      for r in a["reason"].filter(pc.invert(ok)).to_pylist())
+    reasons = a["reason"].filter(pc.invert(ok)).to_pylist()
+    skipped = Counter(_reason_kind(r or "unknown") for r in reasons)
+    sources = a["source"].filter(pc.invert(ok)).slice(0, SHOW_SKIPPED).to_pylist()
     metrics = {d["values"]: d["counts"] for d in pc.value_counts(f["metric"]).to_pylist()}
     a = a.filter(pc.is_valid(a["dropped_facts"]))
     return {"articles": len(ok), "facts": f.num_rows,
             "read": pc.sum(ok).as_py() or 0, "skipped": skipped, "metrics": Counter(metrics),
+            "skipped_files": list(zip(sources, reasons)),
             "dropped": Counter(r.split(":", 1)[0] for rs in a["dropped_facts"].to_pylist()
                                for r in rs or ())}
 
