@@ -53,6 +53,12 @@ def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
+@lru_cache(maxsize=8)
+def t2s(text: str) -> str:
+    """OpenCC ``t2s`` of ``text``, cached: ``normalise`` and ``meta`` convert the same text."""
+    return _converter("t2s").convert(text)
+
+
 def _opencc_config(text: str) -> str:
     if _HK_HINTS.search(text):
         return "hk2s"
@@ -96,7 +102,9 @@ def is_traditional(text: str, converted: str | None = None) -> bool:
     (True, False)
     """
     if converted is None:
-        converted = _converter("t2s").convert(text)
+        converted = t2s(text)
+    if converted == text:                   # cheap pre-check: nothing changed (simplified text)
+        return False
     if len(converted) == len(text):
         changed = sum(a != b and a not in _BOTH_SCRIPTS for a, b in zip(text, converted))
     else:
@@ -110,7 +118,7 @@ def _convert(text: str, offsets: list[int], config: str) -> tuple[str, list[int]
     Simplified text is left alone: converting it again would turn 显著 into 显着.
     """
     cc = _converter(config)
-    out = cc.convert(text)
+    out = t2s(text) if config == "t2s" else cc.convert(text)
     if not is_traditional(text, out):
         return text, offsets
     if len(out) == len(text):
