@@ -102,17 +102,24 @@ def _story_pairs(keys: pd.DataFrame, arts: pd.DataFrame) -> list[tuple[str, str]
             for pair in combinations(ids, 2):
                 shared[pair] += 1
                 distinctive[pair] += bool(dist)
-    info = arts.set_index("article_id")
+    # per-article values as plain dicts: one lookup per pair, not a pandas row (.loc) each
+    ids = arts["article_id"].tolist()
+    none = [None] * len(ids)
+
+    def column(name: str) -> dict:
+        return dict(zip(ids, arts[name].tolist() if name in arts.columns else none))
+
+    province, day, title = column("province"), column("_day"), column("_title")
+    n_keys = n_keys.to_dict()
     pairs = []
     for (x, y), k in shared.items():
-        a, b = info.loc[x], info.loc[y]
-        pa_, pb = a.get("province"), b.get("province")
+        pa_, pb = province[x], province[y]
         if isinstance(pa_, str) and isinstance(pb, str) and pa_ != pb:
             continue                      # the same figure from two provinces: two stories
-        da, db = a.get("_day"), b.get("_day")
+        da, db = day[x], day[y]
         if pd.notna(da) and pd.notna(db) and abs((da - db).days) > _MAX_DAYS_APART:
             continue
-        same_title = bool(a["_title"]) and a["_title"] == b["_title"]
+        same_title = bool(title[x]) and title[x] == title[y]
         smaller = min(n_keys[x], n_keys[y])
         if (k >= 2 and k >= 0.5 * smaller) or (k >= 1 and (same_title or distinctive[(x, y)] == smaller)):
             pairs.append((x, y))
