@@ -271,20 +271,32 @@ class HtmlDoc:
     site_name: str | None = None
 
 
+_META_ATTRS = ("property", "name", "itemprop", "http-equiv")
+
+
+@lru_cache(maxsize=None)
+def _meta_strainer(key: str, attr: str):
+    """Matcher of a ``<meta>`` whose ``attr`` is ``key`` (any case); built once per pair."""
+    from bs4 import SoupStrainer
+
+    return SoupStrainer("meta", attrs={attr: re.compile(rf"^{re.escape(key)}$", re.I)})
+
+
 def _meta(soup, *keys: str) -> str | None:
     """Content of the first ``<meta>`` whose property/name/itemprop/http-equiv is one of
     ``keys`` (in the order of ``keys``, then of those attributes). The page's meta tags are
     collected once and each (key, attribute) test uses Beautiful Soup's own matcher on them, so
     the result is that of ``soup.find("meta", attrs={attr: ...})`` without a walk per test."""
-    from bs4 import SoupStrainer
-
     metas = soup.find_all("meta")
     if not metas:
         return None
+    having = {attr: [t for t in metas if attr in t.attrs] for attr in _META_ATTRS}
     for key in keys:
-        for attr in ("property", "name", "itemprop", "http-equiv"):
-            strainer = SoupStrainer("meta", attrs={attr: re.compile(rf"^{re.escape(key)}$", re.I)})
-            tag = next((t for t in metas if strainer.match(t)), None)
+        for attr in _META_ATTRS:
+            if not having[attr]:        # no tag has the attribute: no test can match
+                continue
+            strainer = _meta_strainer(key, attr)
+            tag = next((t for t in having[attr] if strainer.match(t)), None)
             if tag and tag.get("content") and tag["content"].strip():
                 return tag["content"].strip()
     return None
