@@ -148,8 +148,18 @@ def _single_line_kind(line: str) -> str | None:
         return "ui"
     if _is_legal(line, r) and not _is_stat_sentence(line):
         return "legal"
-    for i, rule in enumerate(r.line_rules):
-        if rule.where == "any" and rule.min_run == 1 and _applies(i, line):
+    n, sent_end = len(line), None
+    for rule in r.line_rules:       # _rule_applies inlined; sentence end searched once per line
+        if rule.where != "any" or rule.min_run != 1:
+            continue
+        if rule.max_len is not None and n > rule.max_len:
+            continue
+        if not rule.sentence_ok:
+            if sent_end is None:
+                sent_end = bool(_SENT_END.search(line))
+            if sent_end:
+                continue
+        if rule.regex.search(line) and not (rule.keep_if and rule.keep_if.search(line)):
             return rule.kind
     return None
 
