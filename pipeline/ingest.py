@@ -39,7 +39,6 @@ import json
 import os
 import re
 import stat
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -95,20 +94,25 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 # private use area, replacement character, unassigned CJK compatibility noise.
 _BAD = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")
 # Punctuation and symbols that real Chinese text uses (full-width forms, CJK punctuation).
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _GOOD_SYMBOLS = re.compile(r"[\u3000-\u303f\uff00-\uffef\u2010-\u2027\u00b7\u00a0-\u00bf]")
 
 
 def _score(text: str) -> float:
     """Plausibility of a decoding as Chinese text: share of non-ASCII characters that are
     frequent Chinese characters or Chinese punctuation, minus a penalty for bad characters."""
-    non_ascii = Counter(_NON_ASCII.findall(text))   # each distinct character tested once
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))   # counted in C
     bad = len(_BAD.findall(text))
     if not non_ascii:
         return 1.0 - bad / max(len(text), 1)
-    common = common_chars()
-    good = sum(n for c, n in non_ascii.items() if c in common or _GOOD_SYMBOLS.match(c))
-    return good / non_ascii.total() - 5 * bad / max(len(text), 1)
+    good = _good_chars().subn("", text)[1]        # frequent Chinese characters + punctuation
+    return good / non_ascii - 5 * bad / max(len(text), 1)
+
+
+@lru_cache(maxsize=1)
+def _good_chars() -> re.Pattern:
+    """One character class: ``common_chars()`` and ``_GOOD_SYMBOLS`` (all non-ASCII)."""
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(common_chars()))
+                      + _GOOD_SYMBOLS.pattern[1:-1] + "]")
 
 
 def _bom(data: bytes) -> tuple[str, str] | None:
