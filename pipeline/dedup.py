@@ -187,7 +187,7 @@ def mark_reprints(articles: pd.DataFrame, facts: pd.DataFrame) -> tuple[pd.DataF
     out_f = facts.copy()
     out_f["duplicate_of"] = pd.Series([dup_fact.get(f) for f in facts["fact_id"]],
                                       index=facts.index, dtype=object)
-    flagged = out_f.groupby("article_id")["duplicate_of"].apply(lambda s: s.notna().all())
+    flagged = out_f["duplicate_of"].notna().groupby(out_f["article_id"]).all()   # vectorised
     root_of = {}
     for aid in ok:
         members = root_of.setdefault(group[aid], [])
