@@ -332,10 +332,11 @@ def prepare(facts: pa.Table, build: str = "", articles: pa.Table | None = None) 
     f["camp_more"] = pd.Series(more, dtype=object)
     f["_row"] = np.arange(n, dtype=np.int64)
     # one search column: the evidence, plus its simplified form where that differs (traditional)
-    ev, evs = col("evidence"), col("evidence_simplified")
+    # (64-bit offsets: at a million articles the joined text passes 2 GiB)
+    ev, evs = (pc.cast(col(c), pa.large_string()) for c in ("evidence", "evidence_simplified"))
     same = pc.fill_null(pc.equal(ev, evs), False)
     search = (pc.if_else(same, ev, pc.binary_join_element_wise(
-        pc.fill_null(ev, ""), pc.fill_null(evs, ""), "\u0001")),)
+        pc.fill_null(ev, ""), pc.fill_null(evs, ""), pa.scalar("\u0001", pa.large_string()))),)
     counting = _counting(f, col("duplicate_of"), period_start)
     return Data(build=str(build), facts=f, detail=facts, search=search, camp_rows=rows,
                 camp_codes=codes, campaigns=campaigns, counting=counting, choices=_choices(f),
