@@ -8,7 +8,6 @@ how much text went, and with -v every removed line with its kind.
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -16,17 +15,7 @@ from pipeline.boilerplate import classify_lines
 from pipeline.normalise import normalise
 from pipeline.boilerplate import boilerplate_spans
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _cases(corpus: Path):
-    for line in (corpus / "gold.jsonl").read_text(encoding="utf-8").splitlines():
-        g = json.loads(line)
-        yield corpus / "articles" / f"{g['id']}.txt", g
-    seeds = ROOT / "tests" / "data" / "seeds_gold.jsonl"
-    for line in seeds.read_text(encoding="utf-8").splitlines():
-        g = json.loads(line)
-        yield ROOT / "seeds" / f"{g['id']}.txt", g
+from gold_cases import ROOT, gold_cases
 
 
 def main(argv: list[str]) -> int:
@@ -36,7 +25,7 @@ def main(argv: list[str]) -> int:
     total = kept = 0
     chars_in = chars_out = 0
     lost = []
-    for path, g in _cases(corpus):
+    for path, g in gold_cases(corpus):
         text = path.read_text(encoding="utf-8")
         norm = normalise(text)
         chars_in += len(text)

@@ -8,7 +8,6 @@ and with the gold URL given as the record's url (as a crawler's .jsonl would).
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -16,16 +15,7 @@ from pipeline.meta import detect_meta
 from pipeline.model import RawDoc
 from pipeline.normalise import normalise
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _cases(corpus: Path):
-    for line in (corpus / "gold.jsonl").read_text(encoding="utf-8").splitlines():
-        g = json.loads(line)
-        yield corpus / "articles" / f"{g['id']}.txt", g
-    for line in (ROOT / "tests" / "data" / "seeds_gold.jsonl").read_text(encoding="utf-8").splitlines():
-        g = json.loads(line)
-        yield ROOT / "seeds" / f"{g['id']}.txt", g
+from gold_cases import ROOT, gold_cases
 
 
 def main(argv: list[str]) -> int:
@@ -34,7 +24,7 @@ def main(argv: list[str]) -> int:
     corpus = Path(args[0]) if args else ROOT.parent / "shared" / "corpus"
     for with_url in (False, True):
         n = pub_ok = script_ok = 0
-        for path, g in _cases(corpus):
+        for path, g in gold_cases(corpus):
             text = path.read_text(encoding="utf-8")
             raw = RawDoc(source=str(path), status="ok", text=text, fmt="txt",
                          url=g.get("url") if with_url else None)
