@@ -39,6 +39,7 @@ class Score:
     fp: int = 0
     fn: int = 0
     per_metric: dict = field(default_factory=dict)  # metric -> Counter(tp, fp, fn)
+    scope_agree: int = 0                            # matched facts whose scope equals the gold's
     misses: list = field(default_factory=list)      # (doc, metric, value, qualifier, evidence)
     false_hits: list = field(default_factory=list)
 
@@ -78,8 +79,14 @@ def score(gold: dict[str, list[dict]], facts: pd.DataFrame) -> Score:
         ev = {(_key(m, v, q)): e for m, v, q, e in
               zip(pred["metric"], pred["value"], pred["qualifier"], pred["evidence"])}
         gev = {_key(g["metric"], g["value"], g["qualifier"]): g.get("evidence", "") for g in gfacts}
+        want_scope = Counter((_key(g["metric"], g["value"], g["qualifier"]), g.get("scope"))
+                             for g in gfacts)
+        got_scope = Counter((_key(m, v, q), sc) for m, v, q, sc in
+                            zip(pred["metric"], pred["value"], pred["qualifier"], pred["scope"]))
         for k in set(want) | set(got):
             tp = min(want[k], got[k])
+            s.scope_agree += min(tp, sum(min(n, got_scope[(k, sc)])
+                                         for (kk, sc), n in want_scope.items() if kk == k))
             fn = want[k] - tp
             fp = got[k] - tp
             c = pm.setdefault(k[0], Counter())
@@ -112,6 +119,8 @@ def report(s: Score, verbose: bool = False, entities: dict | None = None) -> str
         lines += [f"FALSE {d} {m} {v:g} {q}  | {e[:80]}" for d, m, v, q, e in sorted(s.false_hits)]
     lines.append(f"gold facts: {s.tp + s.fn}  predicted: {s.tp + s.fp}  matched: {s.tp}")
     lines.append(f"precision: {s.precision:.3f}  recall: {s.recall:.3f}  F1: {s.f1:.3f}")
+    if s.tp:
+        lines.append(f"scope (cumulative/operation) as gold: {s.scope_agree}/{s.tp} matched facts")
     if entities is not None:
         lines.append("entities (articles right / gold articles):")
         lines.append(format_entity_scores(entities, verbose=verbose))

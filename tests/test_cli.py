@@ -30,3 +30,4 @@ def test_evaluate_reports_precision_recall_and_entities(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "precision: 1.000  recall: 1.000  F1: 1.000" in text
     assert "agency       2/2" in text
+    assert "scope (cumulative/operation) as gold: 26/26 matched facts" in text
