@@ -173,22 +173,26 @@ class Rules:
             "(?P<word>" + "|".join(re.escape(w) for w in sorted(pc["down"] + pc["up"], key=len,
                                                                 reverse=True)) + ")了?$")
         sc = data["scope"]
-        self.cum_re = re.compile("|".join([re.escape(w) for w in
-                                           sorted(sc["cumulative_strong"] + sc["cumulative_area"],
-                                                  key=len, reverse=True)]
-                                          + sc["cumulative_patterns"]))
         self.snapshot_re = re.compile("|".join(sc["snapshot"]))
         # a reporting period named anywhere makes the article a period report (area words do not)
         self.period_re = re.compile("|".join([re.escape(w) for w in sc["cumulative_strong"]]
                                              + sc["cumulative_patterns"]))
-        self.case_re = re.compile("|".join(re.escape(w) for w in sc["one_case"]))
+        self.area_re = re.compile("|".join(re.escape(w) for w in sc["cumulative_area"]))
+        self.background_re = re.compile("|".join([re.escape(w) for w in sc["background"]]
+                                                 + sc["background_patterns"]))
+        self.case_re = re.compile("|".join([re.escape(w) for w in sc["one_case"]]
+                                           + sc["case_clause_patterns"]))
+        # the headline: a summary (checked first, with the period words) or one case
+        self.lead_summary_re = re.compile("|".join([re.escape(w) for w in sc["lead_summary"]]
+                                                   + [self.period_re.pattern]))
+        self.lead_case_re = re.compile("|".join(sc["lead_case_patterns"]))
         self.op_re = re.compile("|".join([re.escape(w) for w in
                                           sorted(sc["operation"], key=len, reverse=True)]
                                          + sc["operation_patterns"]))
         # one pass per sentence; at one position a one-case word, then a period cue win
         self.scope_re = re.compile("|".join(f"(?P<{k}>{r.pattern})" for k, r in (
-            ("case", self.case_re), ("cum", self.cum_re), ("op", self.op_re),
-            ("snap", self.snapshot_re))))
+            ("case", self.case_re), ("cum", self.period_re), ("area", self.area_re),
+            ("bg", self.background_re), ("op", self.op_re), ("snap", self.snapshot_re))))
 
     def _mention_re(self) -> re.Pattern:
         def alts(words) -> str:
@@ -865,8 +869,9 @@ def _after_fenbie(st: _Sentence, g: list[_Mention]) -> bool:
 class _Scope:
     """Scope cues. Within a sentence the cue nearest before the figure wins (累计/以来/今年 ->
     cumulative; 专案/当场/X某等/N月N日 -> operation); a sentence without a cue takes the cue of the
-    sentence before it in the same paragraph; else the article default: cumulative if the article
-    speaks of a reporting period anywhere, operation otherwise."""
+    sentence before it in the same paragraph; else the article default (``periodic_report``).
+    Area words (全省) and background time words (近年来, 至今, 自去年起) are period cues only in a
+    period report; a clause about one case (该集团, 在一起…案中) is never cumulative."""
 
     rules: Rules
     periodic: bool
@@ -886,6 +891,10 @@ class _Scope:
                 break
             if kind == "case":
                 one_case, best = True, "operation"
+            elif kind in ("area", "bg"):
+                # 全省共破获 / 近年来: a period only in a period report; no cue in a case report
+                if self.periodic:
+                    best = "cumulative"
             else:
                 best = {"cum": "cumulative", "op": "operation"}.get(kind, self.default)
         if best == "cumulative" and one_case:
@@ -927,13 +936,38 @@ def doc_currency(text: str, rules: Rules | None = None) -> str:
     return best
 
 
+def periodic_report(text: str, rules: Rules | None = None, lead_lines: int = 5,
+                    headline_len: int = 40) -> bool:
+    r"""True if the article reports a period (its figures default to cumulative), False if it
+    reports one case or raid. The headline decides: the first short lines, a summary cue (战果,
+    一周, 上半年 ...) before a one-case cue (一起…案, 捣毁一, 拘捕N人); an undecided headline
+    falls back to a period word anywhere in the text. Only short lines are headlines, not body
+    paragraphs (…通报金融机构冻结…).
+
+    >>> periodic_report("某市警方捣毁一电诈窝点\n近年来，电诈高发。近日，民警抓获8人。")
+    False
+    >>> periodic_report("某市反诈一周战果\n破获一起案件，抓获8人。")
+    True
+    >>> periodic_report("某市警方开展打击\n今年以来，民警抓获80人。")
+    True
+    """
+    rules = rules or load_rules()
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()][:lead_lines]
+    for ln in (ln for ln in lines if len(ln) <= headline_len):
+        if rules.lead_summary_re.search(ln):
+            return True
+        if rules.lead_case_re.search(ln):
+            return False
+    return bool(rules.period_re.search(text))
+
+
 def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
     """Every reported figure of the article, in text order (repeats are merged later by dedup)."""
     rules = load_rules()
     text = norm.text
     currency = doc_currency(text, rules)
     regional = rules.regional_words(text, currency)
-    scope = _Scope(rules, periodic=bool(rules.period_re.search(text)))
+    scope = _Scope(rules, periodic=periodic_report(text, rules))
     facts: list[tuple[Fact, int]] = []
     prev_end = 0
     prev_arrest = False

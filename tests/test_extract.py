@@ -231,6 +231,37 @@ def test_scope(text, scope):
     assert facts and {f.scope for f in facts} == {scope}
 
 
+# Whole articles: the headline sets the default, background time words do not make a period,
+# a clause about one case inside a period report is that case's. (metric, value) -> scope.
+DOC_SCOPES = [
+    pytest.param("某县警方捣毁一电诈窝点\n近年来,电诈案件多发。民警抓获犯罪嫌疑人9名。",
+                 {("suspects_arrested", 9): "operation"}, id="case-headline-近年来"),
+    pytest.param("警方拘捕8名男女涉投资骗案\n自前年起该集团诱骗市民,至今涉款约500万元。",
+                 {("amount_involved", 5e6): "operation"}, id="case-headline-至今"),
+    pytest.param("某市反诈中心通报打击成果\n抓获犯罪嫌疑人120名,冻结资金300万元。",
+                 {("suspects_arrested", 120): "cumulative", ("funds_frozen", 3e6): "cumulative"},
+                 id="summary-headline"),
+    pytest.param("某县公安局工作动态\n今年以来,全县破获电诈案件40起。在一起虚假贷款诈骗案中,"
+                 "民警抓获犯罪嫌疑人6名。",
+                 {("cases_solved", 40): "cumulative", ("suspects_arrested", 6): "operation"},
+                 id="case-clause-in-period-report"),
+    pytest.param("某区警方打击电诈\n近年来诈骗多发,今年以来,全区共抓获犯罪嫌疑人75名。",
+                 {("suspects_arrested", 75): "cumulative"}, id="period-report-keeps-period"),
+    pytest.param("某区开展打击电诈行动\n全区共抓获犯罪嫌疑人31名。今年以来警情下降。",
+                 {("suspects_arrested", 31): "cumulative"}, id="area-word-in-period-report"),
+    pytest.param("某警方破获一起网络赌博诈骗案\n民警在全市多个地点抓获犯罪嫌疑人14名。近年来诈骗多发。",
+                 {("suspects_arrested", 14): "operation"}, id="area-word-in-case-report"),
+    pytest.param("某区反诈工作动态\n今年以来诈骗多发。在各类诈骗案件中,共劝阻群众210人次。",
+                 {("victims_dissuaded", 210): "cumulative"}, id="plural-cases-not-one-case"),
+]
+
+
+@pytest.mark.parametrize("text,want", DOC_SCOPES)
+def test_scope_in_article(text, want):
+    got = {(f.metric, f.value): f.scope for f in facts_of(text)}
+    assert {k: got.get(k) for k in want} == want
+
+
 # --- currency, units, spans -------------------------------------------------------------------
 def test_currency_explicit_and_by_region():
     hk = facts_of("警方冻结涉案资金120万港元。")
