@@ -117,13 +117,14 @@ def report(s: Score, verbose: bool = False, entities: dict | None = None) -> str
             lines.append(f"{m:24s} {c['tp']:4d} {c['fp']:4d} {c['fn']:4d}")
         lines += [f"MISS  {d} {m} {v:g} {q}  | {e}" for d, m, v, q, e in sorted(s.misses)]
         lines += [f"FALSE {d} {m} {v:g} {q}  | {e[:80]}" for d, m, v, q, e in sorted(s.false_hits)]
-    lines.append(f"gold facts: {s.tp + s.fn}  predicted: {s.tp + s.fp}  matched: {s.tp}")
-    lines.append(f"precision: {s.precision:.3f}  recall: {s.recall:.3f}  F1: {s.f1:.3f}")
-    if s.tp:
-        lines.append(f"scope (cumulative/operation) as gold: {s.scope_agree}/{s.tp} matched facts")
     if entities is not None:
         lines.append("entities (articles right / gold articles):")
         lines.append(format_entity_scores(entities, verbose=verbose))
+    # the fact scores come last, so that `| tail -3` shows them
+    if s.tp:
+        lines.append(f"scope (cumulative/operation) as gold: {s.scope_agree}/{s.tp} matched facts")
+    lines.append(f"gold facts: {s.tp + s.fn}  predicted: {s.tp + s.fp}  matched: {s.tp}")
+    lines.append(f"precision: {s.precision:.3f}  recall: {s.recall:.3f}  F1: {s.f1:.3f}")
     return "\n".join(lines)
 
 
