@@ -133,17 +133,8 @@ class Summary:
 def _discover(inputs: Iterable[str]) -> list[tuple[str, str | None]]:
     """Input files as (path, reason), sorted by path: ingest's own walk of files and folders,
     where ``reason`` says why an entry (hidden folder, link to a folder ...) is skipped unread."""
-    try:
-        from .ingest import _expand
-    except ImportError:  # an ingest without its walker: every file under the folders given
-        def _expand(paths):
-            for p in paths:
-                if Path(p).is_dir():
-                    for root, dirs, names in os.walk(p):
-                        dirs[:] = [d for d in dirs if not d.startswith(".")]
-                        yield from ((Path(root) / n, None) for n in names)
-                else:
-                    yield Path(p), None
+    from .ingest import _expand
+
     found = {}
     for path, reason in _expand(list(inputs)):
         found.setdefault(str(path), reason)
@@ -444,6 +435,9 @@ def _summarise(folder: Path) -> dict:
 
 
 def _reason_kind(reason: str) -> str:
-    """The kind of a skip reason, for the summary ("duplicate of a.txt" -> "duplicate of")."""
-    kind = reason.split(":")[0]
-    return "duplicate of" if kind.startswith("duplicate of") else kind
+    """The kind of a skip reason, for the summary.
+
+    >>> _reason_kind("duplicate: same content as a.txt")
+    'duplicate'
+    """
+    return reason.split(":")[0]

@@ -11,14 +11,22 @@ import pandas as pd
 from .model import Fact
 
 
+def _significant_digits(value: float) -> int:
+    """How many significant digits ``value`` has (up to 6).
+
+    >>> _significant_digits(27016000), _significant_digits(130), _significant_digits(0.5)
+    (5, 2, 1)
+    """
+    return len(f"{abs(value):.6g}".split("e")[0].replace(".", "").strip("0"))
+
+
 def _distinctive(value: float) -> bool:
     """A value with two or more significant digits is unlikely to repeat by chance.
 
     >>> _distinctive(27016000), _distinctive(130), _distinctive(100), _distinctive(1)
     (True, True, False, False)
     """
-    digits = f"{abs(value):.6g}".split("e")[0].replace(".", "").strip("0")
-    return len(digits) >= 2
+    return _significant_digits(value) >= 2
 
 
 def _same_figure(a: Fact, b: Fact, head: int) -> bool:
@@ -87,7 +95,7 @@ def _rare(value: float, unit: str | None) -> bool:
     >>> _rare(12345000, "元"), _rare(1200000, "元"), _rare(136, "起"), _rare(89, "人"), _rare(1e6, "元")
     (True, True, True, False, False)
     """
-    digits = len(f"{abs(value):.6g}".split("e")[0].replace(".", "").strip("0"))
+    digits = _significant_digits(value)
     return digits >= 3 or (digits >= 2 and unit == "元")
 
 

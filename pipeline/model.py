@@ -9,8 +9,9 @@ The stages, in order (see ``pipeline.build.process_document``):
 5. ``extract.extract_facts(norm, sents)`` -> list of ``Fact``
 6. ``entities.tag_entities(norm, meta)``  -> ``Entities`` (region, agency, campaigns) and
    ``entities.resolve_period(fact, ...)`` per fact
+   ``entities.fact_region(norm, sentence, ents)`` narrows the region of one fact
 7. ``dedup.dedup_facts(facts)``            -> facts with in-article repeats merged;
-   ``dedup.mark_reprints(facts_table)``   -> cross-article reprints flagged
+   ``dedup.mark_reprints(articles, facts)`` -> cross-article reprints flagged (after all inputs)
 
 Offsets: every span in ``Fact``/``Sentence`` is in *normalised* text coordinates;
 ``NormText.to_orig`` maps them back to the original decoded text, so evidence can be shown
@@ -27,7 +28,7 @@ class RawDoc:
 
     source: str                     # path as given/found; "path#N" for record N (1-based) of jsonl/csv
     status: str                     # "ok" or "skipped"
-    reason: str | None = None       # why skipped (empty, not text, unreadable, duplicate of X, ...)
+    reason: str | None = None       # "<kind>: <detail>", kinds: empty, not text, unreadable, duplicate, ...
     text: str = ""                  # decoded original text (HTML already turned into text)
     encoding: str | None = None     # detected encoding of the file
     fmt: str = ""                   # txt | html | jsonl | csv

@@ -41,7 +41,7 @@ ARTICLE_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("source", S, "Input file path as found; `path#N` for record N (1-based) of a .jsonl/.csv file."),
     ("fmt", S, "Input format: txt, html, jsonl or csv."),
     ("status", S, "`ok` (read and processed) or `skipped`."),
-    ("reason", S, "Why the input was skipped (empty, not text, unreadable, duplicate of ...); null when ok."),
+    ("reason", S, "Why the input was skipped, `kind: detail` (empty, not text, unreadable, duplicate, ...); null when ok."),
     ("encoding", S, "Detected text encoding of the file (utf-8, utf-8-sig, gb18030, big5, utf-16 ...)."),
     ("size_bytes", I, "Size of the raw input in bytes."),
     ("content_hash", S, "sha256 hex of the raw bytes (of the record's text for records)."),
