@@ -35,9 +35,14 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
+
+try:  # the regex syntax tree, read by ``_Scanner`` (without it every position is tried)
+    from re import _constants as _C, _parser
+except ImportError:  # pragma: no cover - a Python that moved them
+    _C = _parser = None
 
 from .model import Fact, NormText, Sentence
 from .numerals import parse_numeral, parse_tenths
@@ -73,6 +78,9 @@ _NUMERAL = r"""
       | (?<=\d),(?=\d{3}(?!\d)) )*+            # backtracking on long digit runs; a thousands
 """                                         # separator after a multiplier too: 1亿2,350万
 
+# A character every figure holds (the first character of ``_NUMERAL``, of 百分之 and of N成).
+_NUMERAL_CHAR = re.compile(r"[\d零〇一二三四五六七八九十百千两]")
+
 # Lookaheads that keep a unit character from being the start of another word.
 _UNIT_GUARD = {
     "部": "(?!分|门|署|队|长|委|级|位|属)",
@@ -94,24 +102,223 @@ _UNIT_GUARD = {
 }
 
 
+# ---------------------------------------------------------------------------------------------
+# Scanning: a big rule regex is tried only where one of its matches can start
+
+
+class _Scanner:
+    """``rx.finditer`` that runs ``rx`` only at the positions where a match can start.
+
+    Python's ``re`` tries a pattern at every position of the text unless the pattern starts with
+    a plain literal or character set; the rule patterns (word lists with look-behinds, optional
+    qualifiers, ``[\\u4e00-\\u9fa5]某等``) do not. The scanner reads the pattern's syntax tree once,
+    collects the characters a match can start with (with the next character when the first one
+    is a broad class), finds those positions with one fast character-class regex and tries the
+    pattern there. The matches are exactly those of ``rx.finditer``: leftmost first, then after
+    its end. A pattern whose start cannot be told (one that can match the empty string, ``.``,
+    back-references, ignore-case) is scanned by ``rx.finditer`` itself.
+
+    >>> rx = re.compile(r"(?<!截至)目前|[\\u4e00-\\u9fa5]某{1,2}等|今年(?!\\d)")
+    >>> sc = _Scanner(rx)
+    >>> sc.starts.pattern
+    '[今目]|[一-龥](?=[某])'
+    >>> [m.group() for m in sc.finditer("截至目前，张某某等人今年")]
+    ['张某某等', '今年']
+    """
+
+    # Classes wider than this get the next character as a look-ahead (一 ... 某 -> 某 after it).
+    BROAD = 256
+
+    def __init__(self, rx: re.Pattern) -> None:
+        self.rx = rx
+        firsts = None
+        if _parser is not None and not rx.flags & re.IGNORECASE:
+            firsts = self._first(list(_parser.parse(rx.pattern, rx.flags).data))
+        if firsts is None:
+            self.starts = None
+            return
+        plain = "".join(sorted({f for f, peek in firsts if peek is None and f[:1] != "^"}))
+        rest = sorted({f"[{f}](?={peek})" if peek else f"[{f}]" for f, peek in firsts
+                       if peek is not None or f[:1] == "^"})
+        self.starts = re.compile("|".join(([f"[{plain}]"] if plain else []) + rest))
+
+    def finditer(self, s: str) -> list[re.Match]:
+        if self.starts is None:
+            return list(self.rx.finditer(s))
+        out, pos, match = [], 0, self.rx.match
+        for c in self.starts.finditer(s):
+            p = c.start()
+            if p >= pos:
+                m = match(s, p)
+                if m:
+                    out.append(m)
+                    pos = m.end()  # never empty: a match starts with a character of ``starts``
+        return out
+
+    @classmethod
+    def _first(cls, seq: list) -> list[tuple[str, str | None]] | None:
+        """(class, look-ahead class or None) pairs, one of which matches at the start of every
+        match of the sequence ``seq``; None if that cannot be told."""
+        for i, (op, av) in enumerate(seq):
+            if op in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
+                continue  # consumes nothing
+            if op in (_C.LITERAL, _C.NOT_LITERAL, _C.IN):
+                cset = cls._class(op, av)
+                if cset is None:
+                    return None
+                peek = None
+                if cls._broad(op, av) and i + 1 < len(seq):
+                    peek = cls._one(seq[i + 1])
+                return [(cset, peek)]
+            if op is _C.SUBPATTERN:
+                if av[1] & re.IGNORECASE:
+                    return None
+                return cls._first(list(av[3]) + seq[i + 1:])
+            if op is _C.ATOMIC_GROUP:
+                return cls._first(list(av) + seq[i + 1:])
+            if op is _C.BRANCH:
+                out = []
+                for alt in av[1]:
+                    f = cls._first(list(alt) + seq[i + 1:])
+                    if f is None:
+                        return None
+                    out += f
+                return out
+            if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+                lo, _, body = av
+                f = cls._first(list(body))
+                if f is None:
+                    return None
+                if lo == 0:
+                    g = cls._first(seq[i + 1:])
+                    return None if g is None else f + g
+                return f
+            return None  # ANY, GROUPREF ...: anything may start here
+        return None  # the rest can match the empty string
+
+    @staticmethod
+    def _class(op, av) -> str | None:
+        """The inside of a character class for a LITERAL / NOT_LITERAL / IN node."""
+        if op is _C.LITERAL:
+            return re.escape(chr(av))
+        if op is _C.NOT_LITERAL:
+            return "^" + re.escape(chr(av))
+        out = ""
+        for kind, x in av:
+            if kind is _C.NEGATE:
+                out = "^" + out
+            elif kind is _C.LITERAL:
+                out += re.escape(chr(x))
+            elif kind is _C.RANGE:
+                out += f"{re.escape(chr(x[0]))}-{re.escape(chr(x[1]))}"
+            elif kind is _C.CATEGORY and x in _CATEGORIES:
+                out += _CATEGORIES[x]
+            else:
+                return None
+        return out
+
+    @classmethod
+    def _broad(cls, op, av) -> bool:
+        if op is _C.NOT_LITERAL:
+            return True
+        if op is _C.IN:
+            size = 0
+            for kind, x in av:
+                if kind is _C.NEGATE or (kind is _C.CATEGORY and x is not _C.CATEGORY_DIGIT):
+                    return True
+                size += x[1] - x[0] + 1 if kind is _C.RANGE else 1
+            return size > cls.BROAD
+        return False
+
+    @classmethod
+    def _one(cls, node) -> str | None:
+        """A class the character after a broad first one must be in (None: any)."""
+        op, av = node
+        if op in (_C.LITERAL, _C.IN) and not cls._broad(op, av):
+            return cls._class(op, av) and f"[{cls._class(op, av)}]"
+        if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT) and av[0] >= 1 and av[2]:
+            return cls._one(av[2][0])
+        return None
+
+
+_CATEGORIES = {_C.CATEGORY_DIGIT: r"\d", _C.CATEGORY_NOT_DIGIT: r"\D", _C.CATEGORY_SPACE: r"\s",
+               _C.CATEGORY_NOT_SPACE: r"\S", _C.CATEGORY_WORD: r"\w", _C.CATEGORY_NOT_WORD: r"\W"}
+
+
+def _longest_word_re(words) -> str:
+    """A regex matching the longest of ``words`` at a position, as a trie: one branch per first
+    character, so a position is tested against a few branches, not against every word (the
+    words sorted longest first and joined with ``|`` match the same, more slowly).
+
+    >>> _longest_word_re(["抓获", "抓获归案", "冻结"])
+    '(?:冻结|抓获(?:归案)?)'
+    >>> re.findall(_longest_word_re(["抓获", "抓获归案", "冻结"]), "抓获归案，抓获")
+    ['抓获归案', '抓获']
+    """
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for c in w:
+            node = node.setdefault(c, {})
+        node[""] = {}  # a word ends here
+
+    def alternation(node: dict) -> str:
+        alts = [re.escape(c) + alternation(sub) for c, sub in sorted(node.items()) if c]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        # a word ends here too: the greedy ? tries the longer words first
+        return f"(?:{body})?" if "" in node else body
+
+    return alternation(trie)
+
+
 @dataclass(frozen=True)
 class _Role:
     kind: str   # verb | post | noun | obj | block | money_block
     arg: str    # metric (verb, post, noun) or object class (obj)
 
 
-@dataclass
+# Kinds of word that end the reach of a verb to their right (see ``_scan_left``).
+_ACT_KINDS = ("verb", "block", "money_block")
+
+
+@dataclass(frozen=True)
+class _Word:
+    """The roles of one lexicon word, indexed once by kind (tokens share it)."""
+
+    roles: tuple[_Role, ...]
+    by_kind: dict[str, tuple[str, ...]]   # kind -> args, in the order of ``roles``
+    act: bool                             # a verb or a blocker
+
+    @classmethod
+    def of(cls, roles: tuple[_Role, ...]) -> "_Word":
+        by_kind: dict[str, tuple[str, ...]] = {}
+        for r in roles:
+            by_kind[r.kind] = by_kind.get(r.kind, ()) + (r.arg,)
+        return cls(roles, by_kind, any(k in by_kind for k in _ACT_KINDS))
+
+
+@dataclass(slots=True)
 class _Token:
     start: int
     end: int
     word: str
-    roles: tuple[_Role, ...]
+    info: _Word
+
+    @property
+    def roles(self) -> tuple[_Role, ...]:
+        return self.info.roles
+
+    @property
+    def act(self) -> bool:
+        return self.info.act
 
     def has(self, kind: str) -> bool:
-        return any(r.kind == kind for r in self.roles)
+        return kind in self.info.by_kind
 
-    def args(self, kind: str) -> list[str]:
-        return [r.arg for r in self.roles if r.kind == kind]
+    def args(self, kind: str) -> tuple[str, ...]:
+        return self.info.by_kind.get(kind, ())
 
 
 @dataclass
@@ -154,12 +361,19 @@ class Rules:
         self.subset_re = re.compile("(?:" + "|".join(
             re.escape(w) for w in sorted(self.subset["cues"], key=len, reverse=True)) + ")")
         self.mention_re = self._mention_re()
+        self.mention_scan = _Scanner(self.mention_re)
         self.lexicon = self._lexicon()
+        self.words = {w: _Word.of(roles) for w, roles in self.lexicon.items()}
         self.regional = self._regional(data.get("regional_roles", []))
+        # words that can name an arrest (for ``prev_arrest``), in any region
+        arrest = self.subset["metric"]
+        arrest_words = {w for table in [self.words] + [t for _, _, t in self.regional]
+                        for w, info in table.items()
+                        if arrest in info.by_kind.get("verb", ()) + info.by_kind.get("post", ())}
+        self.arrest_re = re.compile("|".join(re.escape(w) for w in sorted(arrest_words)))
         self.refer_nouns = {m: sorted(spec["refer_nouns"], key=len, reverse=True)
                             for m, spec in self.metrics.items() if spec.get("refer_nouns")}
-        self.lex_re = re.compile("|".join(re.escape(w) for w in
-                                          sorted(self.lexicon, key=len, reverse=True)))
+        self.lex_re = re.compile(_longest_word_re(self.lexicon))
         self.objects_by_word = {w: c for c, ws in data["objects"].items() for w in ws}
         self.bare_words = sorted(set(self.modifiers) | set(self.objects_by_word), key=len,
                                  reverse=True)
@@ -193,6 +407,7 @@ class Rules:
         self.scope_re = re.compile("|".join(f"(?P<{k}>{r.pattern})" for k, r in (
             ("case", self.case_re), ("cum", self.period_re), ("area", self.area_re),
             ("bg", self.background_re), ("op", self.op_re), ("snap", self.snapshot_re))))
+        self.scope_scan = _Scanner(self.scope_re)
 
     def _mention_re(self) -> re.Pattern:
         def alts(words) -> str:
@@ -221,17 +436,19 @@ class Rules:
         """(regions, cues, word -> roles) for the words whose metric depends on the region."""
         out = []
         for entry in table:
-            words: dict[str, tuple[_Role, ...]] = {}
+            words: dict[str, _Word] = {}
             for word in entry["words"]:
                 roles = self.lexicon.get(word, ())
-                words[word] = tuple(_Role(r.kind, entry["to"] if r.arg == entry["from"] else r.arg)
-                                    for r in roles)
+                if roles:  # a word outside the lexicon is never a token
+                    words[word] = _Word.of(tuple(
+                        _Role(r.kind, entry["to"] if r.arg == entry["from"] else r.arg)
+                        for r in roles))
             out.append((set(entry["regions"]), entry.get("cues", []), words))
         return out
 
-    def regional_words(self, text: str, region: str) -> dict[str, tuple[_Role, ...]]:
+    def regional_words(self, text: str, region: str) -> dict[str, _Word]:
         """The regional roles that apply to an article of ``region`` (see regional_roles)."""
-        out: dict[str, tuple[_Role, ...]] = {}
+        out: dict[str, _Word] = {}
         for regions, cues, words in self.regional:
             if region in regions and (not cues or any(c in text for c in cues)):
                 out.update(words)
@@ -281,7 +498,9 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
     """
     rules = rules or load_rules()
     out: list[_Mention] = []
-    for m in rules.mention_re.finditer(s):
+    if not _NUMERAL_CHAR.search(s):
+        return out  # every figure holds a digit or a Chinese numeral: nothing to scan for
+    for m in rules.mention_scan.finditer(s):
         if m.group("mnum") is not None:
             men, women = parse_numeral(m.group("mnum")), parse_numeral(m.group("fnum"))
             if men is None or women is None:
@@ -337,22 +556,27 @@ _DISTRIBUTIVE = re.compile(r"[“\"]?一[\u4e00-\u9fa5](?=[、,，。;；”\"\s
 
 
 def _tokens(s: str, mentions: list[_Mention], rules: Rules,
-            regional: dict[str, tuple[_Role, ...]] | None = None) -> list[_Token]:
-    starts = [m.start for m in mentions]  # mentions are sorted and do not overlap
-    regional = regional or {}
+            regional: dict[str, _Word] | None = None) -> list[_Token]:
+    # mentions are sorted and do not overlap: walk them alongside the words
+    spans = [(m.start, m.end) for m in mentions]
+    words = rules.words
     toks = []
+    i = 0
     for t in rules.lex_re.finditer(s):
-        i = bisect_right(starts, t.start()) - 1
-        if i >= 0 and t.start() < mentions[i].end:
+        a = t.start()
+        while i < len(spans) and spans[i][1] <= a:
+            i += 1
+        if i < len(spans) and spans[i][0] <= a:
             continue  # a unit such as 人 inside a mention is not a word of the sentence
-        roles = regional.get(t.group()) or rules.lexicon[t.group()]
-        toks.append(_Token(t.start(), t.end(), t.group(), roles))
+        w = t.group()
+        info = regional.get(w) if regional else None
+        toks.append(_Token(a, t.end(), w, info or words[w]))
     return toks
 
 
 def _clauses(s: str) -> list[tuple[int, int]]:
     out, last = [], 0
-    for m in _CLAUSE_BREAK.finditer(s):
+    for m in _CLAUSE_SCAN.finditer(s):
         if m.start() > last:
             out.append((last, m.start()))
         last = m.end()
@@ -364,24 +588,31 @@ def _clauses(s: str) -> list[tuple[int, int]]:
 # ---------------------------------------------------------------------------------------------
 # Binding a mention to its metric
 
+_CLAUSE_SCAN = _Scanner(_CLAUSE_BREAK)
 
-@dataclass
+
 class _Sentence:
-    """Working state for one sentence."""
+    """Working state for one sentence. The clauses are cut when first asked for."""
 
-    s: str
-    rules: Rules
-    mentions: list[_Mention]
-    tokens: list[_Token]
-    clauses: list[tuple[int, int]]
-    found: list[tuple[_Mention, _Found]] = field(default_factory=list)
-    prev_arrest: bool = False    # the sentence before named an arrest (for 其中N名 subsets)
-
-    def __post_init__(self) -> None:
-        self._clause_starts = [a for a, _ in self.clauses]
-        self._tok_starts = [t.start for t in self.tokens]
-        acts = [t for t in self.tokens if t.has("verb") or t.has("block") or t.has("money_block")]
+    def __init__(self, s: str, rules: Rules, mentions: list[_Mention], tokens: list[_Token],
+                 prev_arrest: bool = False) -> None:
+        self.s = s
+        self.rules = rules
+        self.mentions = mentions
+        self.tokens = tokens
+        self.found: list[tuple[_Mention, _Found]] = []
+        self.prev_arrest = prev_arrest  # the sentence before named an arrest (其中N名 subsets)
+        self._tok_starts = [t.start for t in tokens]
+        acts = [t for t in tokens if t.info.act]
         self._acts, self._act_ends = acts, [t.end for t in acts]
+
+    @cached_property
+    def clauses(self) -> list[tuple[int, int]]:
+        return _clauses(self.s)
+
+    @cached_property
+    def _clause_starts(self) -> list[int]:
+        return [a for a, _ in self.clauses]
 
     def clause_before(self, ca: int) -> tuple[int, int] | None:
         """The clause before the one starting at ``ca``."""
@@ -460,7 +691,7 @@ def _scan_left(st: _Sentence, m: _Mention, seg: list[_Token], right_objs: set[st
     noun: tuple[str, int] | None = None
     saw_verb = False
     money = m.uclass == "money"
-    acts = [t.end for t in seg if t.has("verb") or t.has("block") or t.has("money_block")]
+    acts = [t.end for t in seg if t.info.act]
     tail = st.s[max(acts[-1] if acts else 0, seg_start):m.start]  # after the last verb
     if _DISPOSAL.search(tail):
         return [], m.start, False, False  # 将郑某等4人抓获: the verb comes after (see _scan_right)
@@ -879,7 +1110,7 @@ class _Scope:
 
     def cues(self, text: str) -> list[tuple[int, str]]:
         """(position, kind) of the scope cues of a sentence, kind in cum | op | snap | case."""
-        return [(m.start(), m.lastgroup) for m in self.rules.scope_re.finditer(text)]
+        return [(m.start(), m.lastgroup) for m in self.rules.scope_scan.finditer(text)]
 
     def explicit(self, cues: list[tuple[int, str]], limit: int | None = None) -> str | None:
         """The scope the cues before ``limit`` state: the last cue wins; a snapshot word (目前)
@@ -981,16 +1212,21 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
         if not s.strip():
             continue
         mentions = find_mentions(s, rules)
-        tokens = _tokens(s, mentions, rules, regional)
-        st = _Sentence(s, rules, mentions, tokens, _clauses(s), prev_arrest=prev_arrest)
+        if mentions or "一" in s:  # a figure, or maybe an indefinite 一 (打掉一团伙)
+            tokens = _tokens(s, mentions, rules, regional)
+            st = _Sentence(s, rules, mentions, tokens, prev_arrest=prev_arrest)
+            if mentions:
+                _bind(st)
+                _percent(st)
+            _indefinite(st)
+            found = st.found
+        else:  # nothing to extract: only whether the sentence names an arrest is needed
+            tokens = _tokens(s, mentions, rules, regional) if rules.arrest_re.search(s) else []
+            found = []
         prev_arrest = any(arrest in t.args("verb") or arrest in t.args("post") for t in tokens)
-        if mentions:
-            _bind(st)
-            _percent(st)
-        _indefinite(st)
         cues = scope.cues(s)
         sent_explicit = scope.explicit(cues)
-        for m, f in sorted(st.found, key=lambda x: (x[1].start, x[0].start)):
+        for m, f in sorted(found, key=lambda x: (x[1].start, x[0].start)):
             _, cb = st.clause_of(m.start)
             sc, strength = scope.of(cues, max(cb, m.end))
             spec = rules.metrics.get(f.metric, {})
