@@ -65,6 +65,9 @@ _ITEM_SEP = set("、和及与并,，;；")
 # Separators and connectors trimmed from the start of a figure clause.
 _LEAD_SEP = set("、,，;；:： \u3000和及与并")
 
+# Object classes counted by a card/phone metric: two of them in one count are a combined count.
+_FAMILY = {"bank_card", "sim_card", "phone", "combined"}
+
 # Punctuation ignored when testing whether an enumeration item is bare.
 _STRIP = str.maketrans("", "", "“”\"'‘’「」『』《》()（）、,，·- \u3000")
 
@@ -154,6 +157,17 @@ class _Scanner:
                     out.append(m)
                     pos = m.end()  # never empty: a match starts with a character of ``starts``
         return out
+
+    def search(self, s: str) -> re.Match | None:
+        """The first match, as ``rx.search(s)``."""
+        if self.starts is None:
+            return self.rx.search(s)
+        match = self.rx.match
+        for c in self.starts.finditer(s):
+            m = match(s, c.start())
+            if m:
+                return m
+        return None
 
     @classmethod
     def _first(cls, seq: list) -> list[tuple[str, str | None]] | None:
@@ -353,6 +367,7 @@ class Rules:
                                          if k not in ("余", "多")}
         self.vague_before: list[str] = sorted(data["vague_before"], key=len, reverse=True)
         self.vague_round: list[str] = data["vague_before_round"]
+        self.vague_before_t, self.vague_round_t = tuple(self.vague_before), tuple(self.vague_round)
         self.modifiers: list[str] = sorted(data["modifiers"], key=len, reverse=True)
         self.coordinators: set[str] = set(data["coordinators"])
         self.region_currency: list[dict] = data["region_currency"]
@@ -375,6 +390,12 @@ class Rules:
                             for m, spec in self.metrics.items() if spec.get("refer_nouns")}
         self.lex_re = re.compile(_longest_word_re(self.lexicon))
         self.objects_by_word = {w: c for c, ws in data["objects"].items() for w in ws}
+        self.by_unit: dict[str, list[str]] = {}  # unit class -> metrics (see _candidates)
+        # metric -> (allowed objects, forbidden objects, counts a card/phone family, needs an object)
+        self.object_rules = {m: (frozenset(spec["objects"]),
+                                 frozenset(spec.get("forbid_objects", ())),
+                                 bool(set(spec["objects"]) & _FAMILY), bool(spec.get("need_object")))
+                             for m, spec in self.metrics.items()}
         self.bare_words = sorted(set(self.modifiers) | set(self.objects_by_word), key=len,
                                  reverse=True)
         self.indefinite_re = re.compile(r"""
@@ -408,6 +429,12 @@ class Rules:
             ("case", self.case_re), ("cum", self.period_re), ("area", self.area_re),
             ("bg", self.background_re), ("op", self.op_re), ("snap", self.snapshot_re))))
         self.scope_scan = _Scanner(self.scope_re)
+        self.period_scan = _Scanner(self.period_re)
+        self.lead_summary_scan = _Scanner(self.lead_summary_re)
+        self.lead_case_scan = _Scanner(self.lead_case_re)
+        # any currency cue at all (most articles have none: no need to count them one by one)
+        self.currency_cue_re = re.compile(_longest_word_re(
+            [c for rc in self.region_currency for c in rc["cues"]]))
 
     def _mention_re(self) -> re.Pattern:
         def alts(words) -> str:
@@ -524,10 +551,9 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
         else:
             num_text, unit = m.group("num"), m.group("unit")
             uclass = "money" if unit in rules.money_units else rules.units.get(unit, "other")
-        before = s[:m.start()]
-        if any(before.endswith(v) for v in rules.vague_before):
+        if s.endswith(rules.vague_before_t, 0, m.start()):
             continue
-        if num_text[:1] in "十百千万亿" and any(before.endswith(v) for v in rules.vague_round):
+        if num_text[:1] in "十百千万亿" and s.endswith(rules.vague_round_t, 0, m.start()):
             continue
         if num_text == "一" and _DISTRIBUTIVE.match(s, m.end()):
             continue  # 一人一档, 一户一策: "one per ...", not a count
@@ -646,24 +672,25 @@ class _Sentence:
 
 
 def _candidates(m: _Mention, rules: Rules) -> list[str]:
+    """The metrics that count figures of the mention's unit class (in table order)."""
     uclass = "person" if m.uclass == "person_bare" else m.uclass
-    return [k for k, spec in rules.metrics.items() if uclass in spec["units"]]
-
-
-_FAMILY = {"bank_card", "sim_card", "phone", "combined"}
+    cands = rules.by_unit.get(uclass)
+    if cands is None:
+        cands = rules.by_unit[uclass] = [k for k, spec in rules.metrics.items()
+                                         if uclass in spec["units"]]
+    return cands
 
 
 def _object_ok(metric: str, objs: set[str], rules: Rules) -> bool | None:
     """True if the named objects fit the metric; False if not; None if they are a combined count."""
-    spec = rules.metrics[metric]
-    allowed = set(spec["objects"])
-    if objs & set(spec.get("forbid_objects", ())):
+    allowed, forbidden, family, need = rules.object_rules[metric]
+    if objs & forbidden:
         return False  # 查获手机卡、银行卡等作案工具3000余件 counts tools, not cases
-    if allowed & _FAMILY:
+    if family:
         fam = objs & _FAMILY
         if "combined" in fam or len(fam) > 1:
             return None
-    if spec.get("need_object"):
+    if need:
         return bool(objs & allowed)
     return True
 
@@ -1160,6 +1187,8 @@ def doc_currency(text: str, rules: Rules | None = None) -> str:
     """
     rules = rules or load_rules()
     best, hits = "CNY", 1  # two distinct cues at least: one place name in passing is not enough
+    if not rules.currency_cue_re.search(text):
+        return best
     for rc in rules.region_currency:
         n = sum(c in text for c in rc["cues"])
         if n > hits:
@@ -1185,11 +1214,11 @@ def periodic_report(text: str, rules: Rules | None = None, lead_lines: int = 5,
     rules = rules or load_rules()
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()][:lead_lines]
     for ln in (ln for ln in lines if len(ln) <= headline_len):
-        if rules.lead_summary_re.search(ln):
+        if rules.lead_summary_scan.search(ln):
             return True
-        if rules.lead_case_re.search(ln):
+        if rules.lead_case_scan.search(ln):
             return False
-    return bool(rules.period_re.search(text))
+    return bool(rules.period_scan.search(text))
 
 
 def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:

@@ -79,6 +79,8 @@ def parse_numeral(text: str) -> Number | None:
 def _parse(text: str) -> Number | None:
     if not isinstance(text, str):
         return None
+    if len(text) <= 15 and text.isascii() and text.isdigit():
+        return Number(int(text), False)  # plain digits (120), exact as a float: the common case
     s = text.strip().translate(_FULLWIDTH)
     s = _THOUSANDS.sub(lambda g: g.group().replace(",", ""), s)
     more = bool(_INNER_MORE.search(s))

@@ -339,14 +339,16 @@ def test_rules_are_consistent():
 
 # --- scanning machinery: faster, and the same matches ----------------------------------------------
 SCAN_ALPHABET = ("抓获破获冻结资金万元亿起名人张部个以上余多约近逾超过人民币HK$同比下降%,，。、;：: \u3000\n"
-                 "将对其中团伙银行卡手机该案今年去年截至目前某等月日至前自在一起宗百分之成男女"
+                 "将对其中团伙银行卡手机该案今年去年截至目前某等月日至前自在一起宗百分之成男女战果捣毁拘捕押解案”」"
                  "0123456789一二三十百两零")
 
 
 def _rule_regexes():
     from pipeline.extract import _CLAUSE_BREAK
     rules = load_rules()
-    return {"mention": rules.mention_re, "scope": rules.scope_re, "clause": _CLAUSE_BREAK}
+    return {"mention": rules.mention_re, "scope": rules.scope_re, "clause": _CLAUSE_BREAK,
+            "period": rules.period_re, "lead_summary": rules.lead_summary_re,
+            "lead_case": rules.lead_case_re}
 
 
 def test_scanner_narrows_the_rule_regexes():
@@ -362,6 +364,8 @@ def test_scanner_finds_what_finditer_finds(text):
     for name, rx in _rule_regexes().items():
         want = [(m.span(), m.lastgroup) for m in rx.finditer(text)]
         assert [(m.span(), m.lastgroup) for m in _Scanner(rx).finditer(text)] == want, name
+        first = _Scanner(rx).search(text)
+        assert (first and first.span()) == (want[0][0] if want else None), name
 
 
 @pytest.mark.parametrize("pattern, text", [
@@ -376,6 +380,7 @@ def test_scanner_odd_patterns(pattern, text):
     from pipeline.extract import _Scanner
     rx = re.compile(pattern)
     assert [m.span() for m in _Scanner(rx).finditer(text)] == [m.span() for m in rx.finditer(text)]
+    assert repr(_Scanner(rx).search(text)) == repr(rx.search(text))
 
 
 @settings(max_examples=200, deadline=None)
