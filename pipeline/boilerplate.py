@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -72,6 +72,11 @@ class _Rules:
     legal_terms: tuple[str, ...]
     head_before_nav_lines: int
     inline: tuple[tuple[str, re.Pattern], ...]
+    # The line rules by where they apply, (rule number, rule) in rule order: the engine walks
+    # these instead of testing every rule's ``where`` and ``min_run`` on every line.
+    any_runs: tuple[tuple[int, _LineRule], ...] = ()        # anywhere, runs of ``min_run`` lines
+    region_single: dict = field(default_factory=dict)       # head/tail -> single-line rules
+    region_runs: tuple[tuple[int, _LineRule], ...] = ()     # head/tail, runs
 
 
 def _compile(lines: list[str] | str, fragments: dict[str, str]) -> re.Pattern:
@@ -105,7 +110,27 @@ def rules() -> _Rules:
         legal_terms=tuple(data["legal"]["terms"]),
         head_before_nav_lines=int(data["head_before_nav_lines"]),
         inline=tuple((r["kind"], _compile(r["pattern"], frags)) for r in data["inline_rules"]),
+        any_runs=tuple((i, x) for i, x in enumerate(line_rules) if x.where == "any" and x.min_run > 1),
+        region_single={w: tuple((i, x) for i, x in enumerate(line_rules) if x.where == w and x.min_run == 1)
+                       for w in ("head", "tail")},
+        region_runs=tuple((i, x) for i, x in enumerate(line_rules)
+                          if x.where in ("head", "tail") and x.min_run > 1),
     )
+
+
+@lru_cache(maxsize=None)
+def _any_rules(n: int, sent_end: bool) -> tuple[_LineRule, ...]:
+    """The single-line rules that apply anywhere and can match a line of ``n`` characters
+    (``n`` capped above the longest ``max_len``) with or without a sentence end, in rule order."""
+    return tuple(x for x in rules().line_rules
+                 if x.where == "any" and x.min_run == 1 and (x.max_len is None or n <= x.max_len)
+                 and (x.sentence_ok or not sent_end))
+
+
+@lru_cache(maxsize=1)
+def _len_cap() -> int:
+    """A length above every rule's ``max_len``: all longer lines face the same rules."""
+    return 1 + max((x.max_len or 0) for x in rules().line_rules)
 
 
 def _split_lines(text: str) -> list[tuple[int, int, int]]:
@@ -148,17 +173,8 @@ def _single_line_kind(line: str) -> str | None:
         return "ui"
     if _is_legal(line, r) and not _is_stat_sentence(line):
         return "legal"
-    n, sent_end = len(line), None
-    for rule in r.line_rules:       # _rule_applies inlined; sentence end searched once per line
-        if rule.where != "any" or rule.min_run != 1:
-            continue
-        if rule.max_len is not None and n > rule.max_len:
-            continue
-        if not rule.sentence_ok:
-            if sent_end is None:
-                sent_end = bool(_SENT_END.search(line))
-            if sent_end:
-                continue
+    sent_end = _SENT_END.search(line) is not None
+    for rule in _any_rules(min(len(line), _len_cap()), sent_end):
         if rule.regex.search(line) and not (rule.keep_if and rule.keep_if.search(line)):
             return rule.kind
     return None
@@ -192,6 +208,12 @@ def _link_like(line: str) -> bool:
 
 def classify_lines(text: str) -> list[LineTag]:
     """Tag every line of ``text`` with the kind of boilerplate it is (None: article text)."""
+    return list(_classified(text))
+
+
+@lru_cache(maxsize=4)
+def _classified(text: str) -> tuple[LineTag, ...]:
+    """``classify_lines``, cached: ``normalise`` and ``meta`` mostly classify the same text."""
     r = rules()
     raw = _split_lines(text)
     lines = [text[a:b].strip() for a, b, _ in raw]
@@ -211,33 +233,34 @@ def classify_lines(text: str) -> list[LineTag]:
         _context_pass(lines, kinds, r)
         if kinds == before:
             break
-    return [LineTag(a, b, s, lines[i], kinds[i]) for i, (a, b, s) in enumerate(raw)]
+    return tuple(LineTag(a, b, s, lines[i], kinds[i]) for i, (a, b, s) in enumerate(raw))
 
 
 def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
     # runs of list-like lines
-    for ri, rule in enumerate(r.line_rules):
-        if rule.where != "any" or rule.min_run == 1:
-            continue
-        hits = [bool(l) and kinds[i] is None and _applies(ri, l) for i, l in enumerate(lines)]
-        _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
+    for ri, rule in r.any_runs:
+        hits = [kinds[i] is None and bool(l) and _applies(ri, l) for i, l in enumerate(lines)]
+        if any(hits):
+            _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
     # blocks: related-link lists and copyright notices
     _mark_blocks(lines, kinds, r)
     # head and tail of the page, around the body
     body = [i for i, l in enumerate(lines) if kinds[i] is None and l and is_body(l)]
     first, last = (body[0], body[-1]) if body else (len(lines), -1)
-    region = ["head" if i < first else "tail" if i > last else None for i in range(len(lines))]
+    head, tail = r.region_single["head"], r.region_single["tail"]
     for i, line in enumerate(lines):
-        if kinds[i] is not None or not line or region[i] is None:
+        if kinds[i] is not None or not line or first <= i <= last:
             continue
-        for ri, rule in enumerate(r.line_rules):
-            if rule.where == region[i] and rule.min_run == 1 and _applies(ri, line):
+        for ri, rule in (head if i < first else tail):
+            if _applies(ri, line):
                 kinds[i] = rule.kind
                 break
-    for ri, rule in enumerate(r.line_rules):
-        if rule.where in ("head", "tail") and rule.min_run > 1:
-            hits = [bool(l) and kinds[i] is None and region[i] == rule.where
-                    and _applies(ri, l) for i, l in enumerate(lines)]
+    for ri, rule in r.region_runs:
+        inside = range(first) if rule.where == "head" else range(max(first, last + 1), len(lines))
+        hits = [False] * len(lines)
+        for i in inside:
+            hits[i] = kinds[i] is None and bool(lines[i]) and _applies(ri, lines[i])
+        if any(hits):
             _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
 
 

@@ -36,11 +36,9 @@ import opencc
 
 from .boilerplate import classify_lines, is_body
 from .model import Meta, NormText, RawDoc
-from .normalise import t2s
+from .normalise import half_width, t2s
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
-_HALF_WIDTH[0x3000] = 0x20
 _SENT_END = re.compile(r"[。!?]")
 
 
@@ -88,7 +86,7 @@ def _cc(config: str) -> opencc.OpenCC:
 
 def _prepared(text: str) -> str:
     """Original text, simplified and half-width, boilerplate kept (for dates and outlets)."""
-    return t2s(text).translate(_HALF_WIDTH)   # cached: normalise converts the same text
+    return half_width(t2s(text))   # both cached: normalise converts the same text
 
 
 # ----------------------------------------------------------------------------- script
