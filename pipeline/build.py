@@ -4,24 +4,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import cache, lock, tables
-from .dedup import dedup_facts, mark_reprints
+from . import cache, lock, reprints, tables
+from .dedup import dedup_facts
 from .entities import fact_region, resolve_period, tag_entities
 from .extract import extract_facts
 from .ingest import read_inputs
 from .meta import detect_meta
 from .model import RawDoc
 from .normalise import normalise, strip_romanisation
+from .reprints import reprint_links
 from .sentences import split_sentences
 from .validate import check_facts
 
@@ -351,66 +352,48 @@ def _index_rows(members: list[cache.Input], arts: pa.Table, part: str, sig: str)
              "article_ids": ids.get(m.source, [])} for m in members]
 
 
-# Columns the cross-article stage sees: identity, provenance and the figure, not the long texts,
-# so that it fits in memory at scale (ask here for more).
-_REPRINT_ARTICLE_COLS = ["article_id", "source", "status", "content_hash", "url", "title",
-                         "published", "outlet", "province", "n_facts", "duplicate_of"]
-_REPRINT_FACT_COLS = ["fact_id", "article_id", "metric", "value", "unit", "qualifier", "scope",
-                      "published", "duplicate_of"]
-
-
 def _mark_reprints(folder: Path) -> int:
-    """The cross-article stage: ``dedup.mark_reprints`` over all partitions (the columns above),
-    then rewrite the partitions whose ``duplicate_of`` changed. Returns how many were rewritten.
+    """The cross-article stage: ``reprints.reprint_links`` in DuckDB over all partitions (within
+    its memory budget, spilling to ``folder``), then rewrite the partitions where a
+    ``duplicate_of`` changed. Returns how many partition files were rewritten.
 
-    ``mark_reprints`` returns the frames it was given, row for row, with ``duplicate_of`` set.
     A rewritten partition is written to a new file and renamed over the old name: partitions
     hard-linked from the previous build are never modified in place.
     """
-    frames, olds = {}, {}
-    for t, cols in (("articles", _REPRINT_ARTICLE_COLS), ("facts", _REPRINT_FACT_COLS)):
-        parts = []
-        for p in sorted((folder / f"{t}.parquet").glob("*.parquet")):
-            tb = pq.read_table(p, columns=cols)
-            parts.append(tb.append_column("_part", pa.array([p.name] * tb.num_rows, pa.string())))
-        table = pa.concat_tables(parts)
-        del parts
-        olds[t] = table["duplicate_of"]
-        frames[t] = table.to_pandas(self_destruct=True)
-        del table
-    adf, fdf = mark_reprints(frames["articles"], frames["facts"])
-    if adf is frames["articles"] and fdf is frames["facts"]:
-        return 0                                   # handed back untouched: nothing to rewrite
-    changed: set[str] = set()
-    new = {}
-    for t, k, df in (("articles", "article_id", adf), ("facts", "fact_id", fdf)):
-        dup = pa.array([_none(v) for v in df["duplicate_of"].tolist()], pa.string())
-        if len(dup) != len(olds[t]):
-            raise ValueError("mark_reprints must return its frames row for row")
-        diff = pc.fill_null(pc.not_equal(dup, olds[t]), False)
-        diff = pc.or_(diff, pc.xor(pc.is_null(dup), pc.is_null(olds[t])))
-        parts = df["_part"].to_numpy()[diff.to_numpy(zero_copy_only=False)]
-        changed.update(parts.tolist())
-        new[t] = (df[k], dup)
+    glob = {t: str(folder / f"{t}.parquet" / "*.parquet") for t in ("articles", "facts")}
+    spill = folder / ".reprints.tmp"
+    con = reprints.connect(temp_directory=str(spill))
+    try:
+        con.execute(f"""
+            CREATE VIEW ra AS SELECT article_id, source, published AS day, province, title,
+                   filename || lpad(file_row_number::VARCHAR, 12, '0') AS ord
+            FROM read_parquet('{glob["articles"]}', filename = true, file_row_number = true);
+            CREATE VIEW rf AS SELECT fact_id, article_id, metric, value, unit, qualifier,
+                   filename || lpad(file_row_number::VARCHAR, 12, '0') AS ord
+            FROM read_parquet('{glob["facts"]}', filename = true, file_row_number = true)""")
+        links = reprint_links(con)
+        changed: set[str] = set()
+        for t, key, new in (("articles", "article_id", links[1]), ("facts", "fact_id", links[0])):
+            con.register("nd", pa.table({"id": pa.array(list(new), pa.string()),
+                                         "dup": pa.array(list(new.values()), pa.string())}))
+            changed.update(r[0] for r in con.execute(f"""
+                SELECT DISTINCT parse_filename(filename)
+                FROM read_parquet('{glob[t]}', filename = true) p LEFT JOIN nd ON nd.id = p.{key}
+                WHERE p.duplicate_of IS DISTINCT FROM nd.dup""").fetchall())
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
     for part in sorted(changed):
-        for t, k in (("articles", "article_id"), ("facts", "fact_id")):
-            keys, dup = new[t]
-            mask = (frames[t]["_part"] == part).to_numpy()
-            lookup = dict(zip(keys[mask], dup.filter(pa.array(mask)).to_pylist()))
+        for t, key, new in (("articles", "article_id", links[1]), ("facts", "fact_id", links[0])):
             path = folder / f"{t}.parquet" / part
             tb = pq.read_table(path)
             i = tb.schema.get_field_index("duplicate_of")
             tb = tb.set_column(i, tb.schema.field(i), pa.array(
-                [lookup.get(key) for key in tb[k].to_pylist()], pa.string()))
+                [new.get(k) for k in tb[key].to_pylist()], pa.string()))
             tmp = path.with_name(f".{part}.tmp")
             pq.write_table(tb, tmp, **_WRITE)
             os.replace(tmp, path)
     return len(changed)
-
-
-def _none(v):
-    """Missing values of a DataFrame column (None, NaN, NA) as None."""
-    return None if v is None or v != v or v is getattr(pd, "NA", None) else v
 
 
 SHOW_SKIPPED = 20  # skipped inputs named one by one in the summary

@@ -11,7 +11,7 @@ The stages, in order (see ``pipeline.build.process_document``):
    ``entities.resolve_period(fact, ...)`` per fact
    ``entities.fact_region(norm, sentence, ents)`` narrows the region of one fact
 7. ``dedup.dedup_facts(facts)``            -> facts with in-article repeats merged;
-   ``dedup.mark_reprints(articles, facts)`` -> cross-article reprints flagged (after all inputs)
+   ``reprints.mark_reprints(articles, facts)`` -> cross-article reprints flagged (after all inputs)
 
 Offsets: every span in ``Fact``/``Sentence`` is in *normalised* text coordinates;
 ``NormText.to_orig`` maps them back to the original decoded text, so evidence can be shown

@@ -118,21 +118,18 @@ def test_pipeline_version_follows_the_code_the_build_imports():
 def test_reprint_marks_rewrite_their_partitions_only(corpus, tmp_path, monkeypatch):
     from pipeline import build as B
 
-    def no_reprint(arts, facts):
-        arts, facts = arts.copy(), facts.copy()
-        arts["duplicate_of"], facts["duplicate_of"] = None, None
-        return arts, facts
+    def no_reprint(con):
+        return {}, {}
 
-    def one_reprint(arts, facts):   # the last article is a reprint of the first
-        arts, facts = no_reprint(arts, facts)
-        arts.loc[arts.index[-1], "duplicate_of"] = arts["article_id"].iloc[0]
-        return arts, facts
+    def one_reprint(con):   # the last article is a reprint of the first
+        ids = [r[0] for r in con.execute("SELECT article_id FROM ra ORDER BY ord").fetchall()]
+        return {}, {ids[-1]: ids[0]}
 
     out = tmp_path / "out"
-    monkeypatch.setattr(B, "mark_reprints", no_reprint)
+    monkeypatch.setattr(B, "reprint_links", no_reprint)
     build([str(corpus)], out)
     old_bytes = {p: p.read_bytes() for p in tables.current_build(out).rglob("part-*.parquet")}
-    monkeypatch.setattr(B, "mark_reprints", one_reprint)
+    monkeypatch.setattr(B, "reprint_links", one_reprint)
     build([str(corpus)], out)
     m = _manifest(out)
     assert m["partitions_linked"] == m["partitions"] and m["partitions_rewritten_for_reprints"] == 1
