@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -304,13 +304,15 @@ class _Word:
     roles: tuple[_Role, ...]
     by_kind: dict[str, tuple[str, ...]]   # kind -> args, in the order of ``roles``
     act: bool                             # a verb or a blocker
+    acts_on: frozenset[str]               # the metrics of its verb and post-verb roles
 
     @classmethod
     def of(cls, roles: tuple[_Role, ...]) -> "_Word":
         by_kind: dict[str, tuple[str, ...]] = {}
         for r in roles:
             by_kind[r.kind] = by_kind.get(r.kind, ()) + (r.arg,)
-        return cls(roles, by_kind, any(k in by_kind for k in _ACT_KINDS))
+        return cls(roles, by_kind, any(k in by_kind for k in _ACT_KINDS),
+                   frozenset(by_kind.get("verb", ()) + by_kind.get("post", ())))
 
 
 @dataclass(slots=True)
@@ -384,7 +386,7 @@ class Rules:
         arrest = self.subset["metric"]
         arrest_words = {w for table in [self.words] + [t for _, _, t in self.regional]
                         for w, info in table.items()
-                        if arrest in info.by_kind.get("verb", ()) + info.by_kind.get("post", ())}
+                        if arrest in info.acts_on}
         self.arrest_re = re.compile("|".join(re.escape(w) for w in sorted(arrest_words)))
         self.refer_nouns = {m: sorted(spec["refer_nouns"], key=len, reverse=True)
                             for m, spec in self.metrics.items() if spec.get("refer_nouns")}
@@ -1009,7 +1011,7 @@ def _subset_of_arrest(st: _Sentence, cue_start: int, cue_end: int, m: _Mention,
     last = st.last_act(cue_start)
     if last is None:
         return st.prev_arrest
-    return metric in last.args("verb") or metric in last.args("post")
+    return metric in last.info.acts_on
 
 
 def _indefinite(st: _Sentence) -> None:
@@ -1129,11 +1131,37 @@ class _Scope:
     cumulative; 专案/当场/X某等/N月N日 -> operation); a sentence without a cue takes the cue of the
     sentence before it in the same paragraph; else the article default (``periodic_report``).
     Area words (全省) and background time words (近年来, 至今, 自去年起) are period cues only in a
-    period report; a clause about one case (该集团, 在一起…案中) is never cumulative."""
+    period report; a clause about one case (该集团, 在一起…案中) is never cumulative.
+
+    The cues of a sentence without figures are read only when a later figure of the paragraph
+    needs them (``skip``, ``previous``)."""
 
     rules: Rules
     periodic: bool
-    last: str | None = None      # explicit scope of the previous sentence of the paragraph
+    last: str | None = None      # explicit scope of the previous sentences read, in the paragraph
+    pending: list[str] = field(default_factory=list)  # sentences after those, not read yet
+
+    def new_paragraph(self) -> None:
+        self.last = None
+        self.pending.clear()
+
+    def skip(self, sentence: str) -> None:
+        """A sentence without figures: its cues are read if a later figure needs them."""
+        self.pending.append(sentence)
+
+    def seen(self, explicit: str | None) -> None:
+        """The explicit scope of a sentence just read (None: it states none)."""
+        if explicit:
+            self.last = explicit
+            self.pending.clear()
+
+    def previous(self) -> str | None:
+        """The explicit scope of the last sentence of the paragraph that states one, if any."""
+        while self.pending:
+            e = self.explicit(self.cues(self.pending.pop()))
+            if e:
+                self.seen(e)
+        return self.last
 
     def cues(self, text: str) -> list[tuple[int, str]]:
         """(position, kind) of the scope cues of a sentence, kind in cum | op | snap | case."""
@@ -1154,7 +1182,7 @@ class _Scope:
                 if self.periodic:
                     best = "cumulative"
             else:
-                best = {"cum": "cumulative", "op": "operation"}.get(kind, self.default)
+                best = _CUE_SCOPE.get(kind) or self.default
         if best == "cumulative" and one_case:
             return "operation"  # 该团伙自2022年10月以来涉案金额: the period of one case
         return best
@@ -1168,9 +1196,13 @@ class _Scope:
         e = self.explicit(cues, clause_end)
         if e:
             return e, 2
-        if self.last:
-            return self.last, 1
+        last = self.previous()
+        if last:
+            return last, 1
         return self.default, 0
+
+
+_CUE_SCOPE = {"cum": "cumulative", "op": "operation"}  # snap: the article default
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1236,7 +1268,7 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
         a, b = sent.start, sent.end
         s = text[a:b]
         if "\n" in text[prev_end:a]:
-            scope.last = None  # a new paragraph
+            scope.new_paragraph()
         prev_end = b
         if not s.strip():
             continue
@@ -1252,9 +1284,11 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
         else:  # nothing to extract: only whether the sentence names an arrest is needed
             tokens = _tokens(s, mentions, rules, regional) if rules.arrest_re.search(s) else []
             found = []
-        prev_arrest = any(arrest in t.args("verb") or arrest in t.args("post") for t in tokens)
+        prev_arrest = any(arrest in t.info.acts_on for t in tokens)
+        if not found:
+            scope.skip(s)
+            continue
         cues = scope.cues(s)
-        sent_explicit = scope.explicit(cues)
         for m, f in sorted(found, key=lambda x: (x[1].start, x[0].start)):
             _, cb = st.clause_of(m.start)
             sc, strength = scope.of(cues, max(cb, m.end))
@@ -1268,8 +1302,7 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
                         start=a + f.start, end=a + f.end, sent_start=a, sent_end=b,
                         figure=s[f.start:f.end])
             facts.append((fact, strength))
-        if sent_explicit:
-            scope.last = sent_explicit
+        scope.seen(scope.explicit(cues))
     _harmonise_scope(facts)
     return [f for f, _ in facts]
 

@@ -394,6 +394,13 @@ def test_word_trie_matches_longest_first_alternation(words, text):
     assert re.findall(_longest_word_re(words), text) == plain.findall(text)
 
 
+def test_scope_of_a_figure_less_sentence_reaches_over_another_in_its_paragraph_only():
+    text = ("某县警方捣毁一电诈窝点\n截至目前，民警持续追查。民警走访群众。抓获嫌疑人20名。\n"
+            "民警走访群众。抓获嫌疑人8名。")
+    scopes = {f.value: f.scope for f in facts_of(text) if f.metric == "suspects_arrested"}
+    assert scopes == {20: "cumulative", 8: "operation"}
+
+
 def test_arrest_in_a_sentence_without_figures_opens_a_subset():
     # the sentence before has no figure, but its arrest makes 其中3名 part of the arrest count
     assert triples("民警连夜抓获涉诈嫌疑人。其中3名男子为团伙骨干。") == [("suspects_arrested", 3, E)]
