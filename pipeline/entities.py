@@ -579,6 +579,26 @@ def _taxonomy() -> dict:
     return json.loads((RESOURCES / "campaigns.json").read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=1)
+def _campaign_forms() -> tuple[tuple[dict, tuple[str, ...]], ...]:
+    """Each campaign of the taxonomy with its written forms (name and aliases), longest first."""
+    return tuple((c, tuple(sorted([c["name"], *c.get("aliases", [])], key=len, reverse=True)))
+                 for c in _taxonomy()["campaigns"])
+
+
+@lru_cache(maxsize=1)
+def _unquoted_forms() -> tuple[tuple[dict, str, re.Pattern], ...]:
+    """(campaign, form, pattern of the form with an optional year) of the campaigns that are
+    found unquoted (not ``quoted_only``), in taxonomy order, longest form first."""
+    return tuple((c, f, re.compile(re.escape(f) + r"[-—–]?((?:19|20)\d\d)?"))
+                 for c, forms in _campaign_forms() if not c.get("quoted_only") for f in forms)
+
+
+@lru_cache(maxsize=1)
+def _listed_names() -> frozenset[str]:
+    return frozenset(c["name"] for c in _taxonomy()["campaigns"])
+
+
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』\n]{1,30})[”\"」』]")
 _YEAR = re.compile(r"^(?P<pre>(?:19|20)\d\d)?[-—–―_ ·]*(?P<body>.+?)[-—–―_ ·]*(?P<post>(?:19|20)\d\d)?$")
 _ORDINAL = re.compile(r"^[一二三四五六七八九十\d]{1,3}号$")
@@ -607,9 +627,8 @@ def canonical_campaign(name: str) -> str | None:
     m = _YEAR.match(clean)
     year = (m.group("pre") or m.group("post") or "") if m else ""
     body = m.group("body") if m else clean
-    for c in tax["campaigns"]:
-        forms = [c["name"], *c.get("aliases", [])]
-        for f in sorted(forms, key=len, reverse=True):
+    for c, forms in _campaign_forms():
+        for f in forms:
             if body == f:
                 return c["name"] + (year if c.get("year") else "")
             if c.get("ordinal") and body.startswith(f) and _ORDINAL.match(body[len(f):]):
@@ -654,13 +673,12 @@ def find_campaigns(text: str) -> list[str]:
         name = canonical_campaign(m.group(1))
         if name and (_listed(name) or not _prevention(name)):
             found.append((m.start(), name))
-    for c in tax["campaigns"]:                # unquoted names that are not common words
-        if c.get("quoted_only"):
+    for c, f, rx in _unquoted_forms():        # unquoted names that are not common words
+        if f not in text:
             continue
-        for f in sorted([c["name"], *c.get("aliases", [])], key=len, reverse=True):
-            for m in re.finditer(re.escape(f) + r"[-—–]?((?:19|20)\d\d)?", text):
-                yr = m.group(1) if c.get("year") and m.group(1) else ""
-                found.append((m.start(), c["name"] + yr))
+        for m in rx.finditer(text):
+            yr = m.group(1) if c.get("year") and m.group(1) else ""
+            found.append((m.start(), c["name"] + yr))
     out: list[str] = []
     for _, name in sorted(found, key=lambda x: x[0]):
         if name not in out and not any(o.startswith(name) and o != name and _listed(name) for o in out):
@@ -675,7 +693,7 @@ def _prevention(name: str) -> bool:
 
 def _listed(name: str) -> bool:
     base = re.sub(r"(?:19|20)\d\d$|[一二三四五六七八九十\d]{1,3}号$", "", name)
-    return any(base == c["name"] for c in _taxonomy()["campaigns"])
+    return base in _listed_names()
 
 
 # --- periods ------------------------------------------------------------------------------------

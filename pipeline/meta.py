@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -97,25 +96,35 @@ def detect_script(text: str) -> str:
     >>> detect_script("警方破獲電信詐騙案件"), detect_script("警方破获电信诈骗案件")
     ('traditional', 'simplified')
     """
-    counts = Counter(_CJK.findall(text))
-    if not counts:
-        return "simplified"
-    chars = [c for c in counts if c not in _SCRIPT_OF]   # each character converted once per process
-    if chars:
-        joined = "\n".join(chars)
-        to_simp = _cc("t2s").convert(joined).split("\n")
-        to_trad = _cc("s2t").convert(joined).split("\n")
-        if len(to_simp) != len(chars) or len(to_trad) != len(chars):  # defensive: never expected
-            return "simplified"
-        for c, s, t in zip(chars, to_simp, to_trad):
-            _SCRIPT_OF[c] = (s != c, t != c)
-    trad = sum(n for c, n in counts.items() if _SCRIPT_OF[c][0])
-    simp = sum(n for c, n in counts.items() if _SCRIPT_OF[c][1])
+    chars = set(text)
+    new = chars - _SEEN
+    if new:                  # each character converted once per process, alone (joined by \n)
+        cjk = [c for c in new if _CJK.match(c)]
+        if cjk:
+            joined = "\n".join(cjk)
+            to_simp = _cc("t2s").convert(joined).split("\n")
+            to_trad = _cc("s2t").convert(joined).split("\n")
+            if len(to_simp) != len(cjk) or len(to_trad) != len(cjk):  # defensive: never expected
+                return "simplified"
+            _TRADITIONAL.update(c for c, s in zip(cjk, to_simp) if s != c)
+            _SIMPLIFIED.update(c for c, t in zip(cjk, to_trad) if t != c)
+        _SEEN.update(new)
+    # occurrences of traditional-only characters, then of simplified-only ones until they
+    # are as many (a simplified text mostly has none of the first kind: no counting at all)
+    trad = sum(map(text.count, chars & _TRADITIONAL))
+    simp = 0
+    for c in chars & _SIMPLIFIED:
+        if simp >= trad:
+            break
+        simp += text.count(c)
     return "traditional" if trad > simp else "simplified"
 
 
-# character -> (t2s changes it: traditional form, s2t changes it: simplified form)
-_SCRIPT_OF: dict[str, tuple[bool, bool]] = {}
+# Characters seen so far; those among them that t2s changes (traditional forms) and those that
+# s2t changes (simplified forms), each character converted on its own.
+_SEEN: set[str] = set()
+_TRADITIONAL: set[str] = set()
+_SIMPLIFIED: set[str] = set()
 
 
 # ----------------------------------------------------------------------------- dates
