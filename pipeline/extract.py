@@ -388,6 +388,12 @@ class Rules:
                         for w, info in table.items()
                         if arrest in info.acts_on}
         self.arrest_re = re.compile("|".join(re.escape(w) for w in sorted(arrest_words)))
+        # verbs of a metric that counts an indefinite 一 (打掉一团伙), right before the 一
+        one_verbs = {w for table in [self.words] + [t for _, _, t in self.regional]
+                     for w, info in table.items()
+                     if any(self.metrics[m].get("indefinite_one")
+                            for m in info.by_kind.get("verb", ()))}
+        self.indefinite_verb_re = re.compile(f"(?:{_longest_word_re(one_verbs)})了?一")
         self.refer_nouns = {m: sorted(spec["refer_nouns"], key=len, reverse=True)
                             for m, spec in self.metrics.items() if spec.get("refer_nouns")}
         self.lex_re = re.compile(_longest_word_re(self.lexicon))
@@ -620,19 +626,39 @@ _CLAUSE_SCAN = _Scanner(_CLAUSE_BREAK)
 
 
 class _Sentence:
-    """Working state for one sentence. The clauses are cut when first asked for."""
+    """Working state for one sentence. Its words and clauses are found when first asked for."""
 
-    def __init__(self, s: str, rules: Rules, mentions: list[_Mention], tokens: list[_Token],
-                 prev_arrest: bool = False) -> None:
+    def __init__(self, s: str, rules: Rules, mentions: list[_Mention],
+                 regional: dict[str, _Word] | None = None, prev_arrest: bool = False) -> None:
         self.s = s
         self.rules = rules
         self.mentions = mentions
-        self.tokens = tokens
+        self.regional = regional
         self.found: list[tuple[_Mention, _Found]] = []
         self.prev_arrest = prev_arrest  # the sentence before named an arrest (其中N名 subsets)
-        self._tok_starts = [t.start for t in tokens]
-        acts = [t for t in tokens if t.info.act]
-        self._acts, self._act_ends = acts, [t.end for t in acts]
+
+    @cached_property
+    def tokens(self) -> list[_Token]:
+        return _tokens(self.s, self.mentions, self.rules, self.regional)
+
+    @cached_property
+    def _tok_starts(self) -> list[int]:
+        return [t.start for t in self.tokens]
+
+    @cached_property
+    def _acts(self) -> list[_Token]:
+        return [t for t in self.tokens if t.info.act]
+
+    @cached_property
+    def _act_ends(self) -> list[int]:
+        return [t.end for t in self._acts]
+
+    def names_arrest(self) -> bool:
+        """True if a word of the sentence names an arrest (for 其中N名 in the next sentence)."""
+        if not self.rules.arrest_re.search(self.s):
+            return False  # no arrest word at all: no need for the words of the sentence
+        arrest = self.rules.subset["metric"]
+        return any(arrest in t.info.acts_on for t in self.tokens)
 
     @cached_property
     def clauses(self) -> list[tuple[int, int]]:
@@ -1017,6 +1043,8 @@ def _subset_of_arrest(st: _Sentence, cue_start: int, cue_end: int, m: _Mention,
 def _indefinite(st: _Sentence) -> None:
     """打掉一诈骗团伙 -> gangs_dismantled 1 (an indefinite 一 after the verb counts one)."""
     rules = st.rules
+    if not rules.indefinite_verb_re.search(st.s):
+        return  # no verb of such a metric right before a 一
     for t in st.tokens:
         for metric in t.args("verb"):
             spec = rules.metrics[metric]
@@ -1263,7 +1291,6 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
     facts: list[tuple[Fact, int]] = []
     prev_end = 0
     prev_arrest = False
-    arrest = rules.subset["metric"]
     for sent in sentences:
         a, b = sent.start, sent.end
         s = text[a:b]
@@ -1272,19 +1299,13 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
         prev_end = b
         if not s.strip():
             continue
-        mentions = find_mentions(s, rules)
-        if mentions or "一" in s:  # a figure, or maybe an indefinite 一 (打掉一团伙)
-            tokens = _tokens(s, mentions, rules, regional)
-            st = _Sentence(s, rules, mentions, tokens, prev_arrest=prev_arrest)
-            if mentions:
-                _bind(st)
-                _percent(st)
-            _indefinite(st)
-            found = st.found
-        else:  # nothing to extract: only whether the sentence names an arrest is needed
-            tokens = _tokens(s, mentions, rules, regional) if rules.arrest_re.search(s) else []
-            found = []
-        prev_arrest = any(arrest in t.info.acts_on for t in tokens)
+        st = _Sentence(s, rules, find_mentions(s, rules), regional, prev_arrest)
+        if st.mentions:
+            _bind(st)
+            _percent(st)
+        _indefinite(st)
+        prev_arrest = st.names_arrest()
+        found = st.found
         if not found:
             scope.skip(s)
             continue
