@@ -36,7 +36,7 @@ def load_data(build: str, mtime: float) -> q.Data:
     the 100,000-article benchmark tables: 613 MB, 0.5 s CPU per copy). The per-view results
     are in ``cache_data`` (``computed``), keyed on the same build folder and mtime.
     """
-    return q.prepare(q.read_facts(build), build, q.read_articles(build))
+    return q.open_build(build)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -30,6 +30,8 @@ from __future__ import annotations
 import html
 import math
 import os
+import re
+import threading
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from datetime import date
@@ -41,6 +43,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 
 from . import tables
 
@@ -173,6 +176,17 @@ def money_scale(max_abs: float) -> tuple[float, str]:
 CATEGORIES = ("article_id", "metric", "unit", "currency", "qualifier", "scope", "province",
               "city", "district", "agency", "agency_level", "script", "region_label",
               "campaign_first")
+#: Fact columns read into memory from a build: what filtering, counting and the evidence table
+#: need, strings dictionary-encoded. The long text stays in the Parquet partitions (``Rows``),
+#: except ``evidence``, held zstd-compressed (``TextBlocks``) for the evidence table.
+MEMORY_COLUMNS = ["fact_id", "article_id", "metric", "value", "unit", "currency", "qualifier",
+                  "scope", "province", "city", "district", "agency", "agency_level", "script",
+                  "campaigns", "published", "period_start", "period_end", "duplicate_of",
+                  "source"]
+DICTIONARY_COLUMNS = [c for c in MEMORY_COLUMNS if c not in ("fact_id", "value", "campaigns",
+                                                             "published", "period_start",
+                                                             "period_end")]
+BLOCK_COLUMNS = ["evidence"]
 DAY0 = np.datetime64("1900-01-01", "D")
 MAX_BITS = 63                     # campaigns held as bits of one int64 column
 BIG = 1 << 20                     # > any day number (2800 years): packs (group, day) in one int
@@ -193,6 +207,238 @@ def build_key(folder: str | os.PathLike | None = None) -> tuple[str, float] | No
     except FileNotFoundError:
         return None
     return str(b), mtime
+
+
+class TextBlocks:
+    """One string column held zstd-compressed in blocks of ``size`` rows.
+
+    A few per cent of the memory of the plain strings (evidence sentences of a million articles:
+    70 MB instead of 830 MB), and taking any rows decompresses only their blocks (1,000 rows
+    anywhere in 4.5 million: a few tens of ms). Built from the column's chunks in row order.
+    """
+
+    CODEC = pa.Codec("zstd", compression_level=1)
+
+    def __init__(self, chunks, size: int = 256):
+        blocks, raw, first, lo, valid = [], [], [0], [], []
+        for arr in chunks:
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            arr = arr.cast(pa.large_string())
+            n = len(arr)
+            off = np.frombuffer(arr.buffers()[1], np.int64)[arr.offset:arr.offset + n + 1]
+            data = arr.buffers()[2]
+            valid.append(arr.is_valid().to_numpy(zero_copy_only=False))
+            for s in range(0, n, size):
+                e = min(s + size, n)
+                a, b = int(off[s]), int(off[e])
+                blocks.append(self.CODEC.compress(data.slice(a, b - a) if data is not None
+                                                  else pa.py_buffer(b""), asbytes=True))
+                raw.append(b - a)
+                lo.append((off[s:e] - a).astype(np.int32))
+                first.append(first[-1] + e - s)
+        self.blocks = blocks
+        self.raw = np.array(raw, dtype=np.int64)          # uncompressed bytes per block
+        self.first = np.array(first, dtype=np.int64)      # first row of each block (+ the end)
+        self.lo = np.concatenate(lo) if lo else np.zeros(0, np.int32)   # row start in its block
+        self.valid = np.concatenate(valid) if valid else np.zeros(0, bool)
+        self.nbytes = sum(len(b) for b in blocks) + self.lo.nbytes + self.valid.nbytes
+
+    def __len__(self) -> int:
+        return int(self.first[-1])
+
+    def take(self, rows: np.ndarray) -> pa.Array:
+        """The strings of ``rows`` (any order, repeats allowed) as a large_string array."""
+        rows = np.asarray(rows, dtype=np.int64)
+        blk = np.searchsorted(self.first, rows, side="right") - 1
+        used = np.unique(blk)
+        # every row of the used blocks, in order: their strings are contiguous once unpacked
+        starts, ends = self.first[used], self.first[used + 1]
+        counts = ends - starts
+        pos = np.repeat(np.cumsum(counts) - counts, counts)
+        every = np.repeat(starts, counts) + np.arange(int(counts.sum())) - pos
+        base = np.cumsum(self.raw[used]) - self.raw[used]
+        offsets = np.append(np.repeat(base, counts) + self.lo[every], self.raw[used].sum())
+        data = b"".join(self.CODEC.decompress(self.blocks[b], int(self.raw[b]), asbytes=True)
+                        for b in used.tolist())
+        validity = pa.array(self.valid[every]).buffers()[1]
+        whole = pa.Array.from_buffers(pa.large_string(), len(every),
+                                      [validity, pa.py_buffer(offsets.astype(np.int64)),
+                                       pa.py_buffer(data)])
+        local = np.searchsorted(every, rows)                # ``every`` is sorted
+        return whole.take(pa.array(local, type=pa.int64()))
+
+
+class Rows:
+    """The rows of one table of a build, by row number, with the interface of ``pa.Table`` that
+    the queries use (``take``, ``select``, ``slice``, ``num_rows``, ``schema``).
+
+    Columns held in memory (``memory``: Arrow arrays; ``blocks``: ``TextBlocks``) come from
+    there; the others are read from the Parquet partitions, only the row groups that hold the
+    rows asked for. Output types are the table schema's, so results equal those of the whole
+    table read into memory.
+    """
+
+    def __init__(self, schema: pa.Schema, files: list[str], memory: dict | None = None,
+                 blocks: dict | None = None, columns: list[str] | None = None,
+                 groups: tuple | None = None):
+        self.schema_all = schema
+        self.files = files
+        self.memory = memory or {}
+        self.blocks = blocks or {}
+        self.columns = list(columns) if columns is not None else list(schema.names)
+        if groups is None:   # (first row, file, row group) of every row group, in row order
+            first, where = [0], []
+            for i, f in enumerate(files):
+                md = pq.ParquetFile(f).metadata
+                for g in range(md.num_row_groups):
+                    first.append(first[-1] + md.row_group(g).num_rows)
+                    where.append((i, g))
+            groups = (np.array(first, dtype=np.int64), where)
+        self.groups = groups
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.groups[0][-1])
+
+    def __len__(self) -> int:
+        return self.num_rows
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema([self.schema_all.field(c) for c in self.columns])
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.columns)
+
+    def select(self, columns: list[str]) -> "Rows":
+        return Rows(self.schema_all, self.files, self.memory, self.blocks, columns, self.groups)
+
+    def slice(self, offset: int = 0, length: int | None = None) -> pa.Table:
+        end = self.num_rows if length is None else min(offset + length, self.num_rows)
+        return self.take(np.arange(offset, max(end, offset), dtype=np.int64))
+
+    def take(self, indices) -> pa.Table:
+        """The rows ``indices`` (any order) of the selected columns, as an Arrow table."""
+        rows = np.asarray(indices.to_numpy(zero_copy_only=False) if isinstance(
+            indices, (pa.Array, pa.ChunkedArray)) else indices, dtype=np.int64)
+        if len(rows) and (rows.min() < 0 or rows.max() >= self.num_rows):
+            raise IndexError("row number out of range")
+        out = {}
+        disk = [c for c in self.columns if c not in self.memory and c not in self.blocks]
+        if disk:
+            read = self._read(rows, disk)
+            out.update({c: read.column(c) for c in disk})
+        for c in self.columns:
+            if c in self.memory:
+                out[c] = self.memory[c].take(pa.array(rows, type=pa.int64()))
+            elif c in self.blocks:
+                out[c] = self.blocks[c].take(rows)
+        cols = []
+        for c in self.columns:
+            t = self.schema_all.field(c).type
+            a = out[c]
+            cols.append(a if a.type == t else a.cast(t))
+        return pa.table(cols, schema=self.schema)
+
+    def _read(self, rows: np.ndarray, columns: list[str]) -> pa.Table:
+        first, where = self.groups
+        g = np.searchsorted(first, rows, side="right") - 1
+        order = np.argsort(g, kind="stable")
+        parts = []
+        for gi in np.unique(g).tolist():
+            fi, rg = where[gi]
+            t = pq.ParquetFile(self.files[fi]).read_row_group(rg, columns=columns)
+            t = t.cast(pa.schema([self.schema_all.field(c) for c in columns]))
+            parts.append(t.take(pa.array(rows[order][g[order] == gi] - first[gi])))
+        if not parts:
+            return pa.table({c: pa.array([], self.schema_all.field(c).type) for c in columns})
+        got = pa.concat_tables(parts)        # rows by row group; back to the order asked for
+        back = np.empty(len(rows), dtype=np.int64)
+        back[order] = np.arange(len(rows))
+        return got.take(pa.array(back))
+
+
+class Search:
+    """Free-text search in the evidence sentences (each in its own script and simplified), by
+    DuckDB over the build's Parquet partitions (or over an Arrow table in memory).
+
+    Same result as Arrow's ``match_substring(ignore_case=True)`` on the old search column (the
+    evidence, plus ``\\x01`` and its simplified form where that differs): both are RE2 with case
+    folding; a query without cased letters (Chinese, digits) is a plain ``contains``. Results are
+    kept per query (most recent ``KEEP``), so other filter changes under one search are cheap.
+    """
+
+    KEEP = 8
+
+    def __init__(self, n: int, files: list[str] | None = None, table: pa.Table | None = None,
+                 offsets: np.ndarray | None = None):
+        self.n, self.files, self.table, self.offsets = n, files, table, offsets
+        self._con = None
+        self._lock = threading.Lock()
+        self._cache: dict[str, np.ndarray] = {}
+
+    def _connect(self):
+        import duckdb
+        with self._lock:
+            if self._con is None:
+                self._con = duckdb.connect(config={"threads": max(1, os.cpu_count() or 1)})
+        return self._con
+
+    def rows(self, query: str) -> np.ndarray:
+        """Row mask of the facts whose evidence contains ``query`` (ignoring case)."""
+        with self._lock:
+            hit = self._cache.get(query)
+        if hit is not None:
+            return hit
+        with self._connect().cursor() as con:
+            hit = self._rows(con, query)
+        with self._lock:
+            self._cache[query] = hit
+            while len(self._cache) > self.KEEP:
+                self._cache.pop(next(iter(self._cache)))
+        return hit
+
+    def _rows(self, con, query: str) -> np.ndarray:
+        if self.table is not None:          # registrations belong to one connection (cursor)
+            con.register("facts", self.table)
+            source, row = "facts", "row"
+        else:
+            source = "read_parquet($files, file_row_number = true)"
+            row = "file_index, file_row_number"
+        params: dict = {"q": query}
+        if _caseless(query):
+            match = "contains({}, $q)"
+        else:
+            params["q"] = con.execute("SELECT regexp_escape($q)", params).fetchone()[0]
+            match = "regexp_matches({}, $q, 'i')"
+        if "\x01" in query:   # the old search column, joined, so a match may span both forms
+            where = match.format("CASE WHEN evidence = evidence_simplified THEN evidence ELSE "
+                                 "coalesce(evidence, '') || chr(1) || "
+                                 "coalesce(evidence_simplified, '') END")
+        else:
+            where = (f"coalesce({match.format('evidence')}, false) OR "
+                     f"coalesce({match.format('evidence_simplified')}, false)")
+        if self.table is None:
+            params["files"] = self.files
+        got = con.execute(f"SELECT {row} FROM {source} WHERE {where}", params).fetchnumpy()
+        idx = (got["row"] if self.table is not None else
+               self.offsets[got["file_index"].astype(np.int64)] + got["file_row_number"])
+        hit = np.zeros(self.n, dtype=bool)
+        hit[np.asarray(idx, dtype=np.int64)] = True
+        return hit
+
+
+#: Characters without case (CJK ideographs and punctuation, kana, digits, ASCII and general
+#: punctuation): a query made only of these matches the same with or without case folding.
+_CASELESS = re.compile(r"[\u2010-\u205e\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+                       r"\uff01-\uff20\uff3b-\uff40\uff5b-\uff65\U00020000-\U0003134f"
+                       r"0-9 !-/:-@\[-`{-~]*", re.ASCII)
+
+
+def _caseless(text: str) -> bool:
+    return _CASELESS.fullmatch(text) is not None
 
 
 @dataclass
@@ -222,19 +468,20 @@ class Data:
 
     build: str                  # the build folder both tables were read from ("" in memory)
     facts: pd.DataFrame         # query frame: one row per fact, index = row number
-    detail: pa.Table            # every fact column, same row order (evidence rows come from it)
-    search: tuple[pa.Array, ...]    # evidence (+ simplified form where it differs), for search
+    detail: pa.Table | Rows     # every fact column, same row order (evidence rows come from it)
+    search: Search              # free-text search in the evidence
     camp_rows: np.ndarray       # campaign membership: row number ...
     camp_codes: np.ndarray      # ... and index into ``campaigns``
     campaigns: list[str]        # all campaign names, most frequent first (fixes the colours)
     counting: Counting
-    articles: pa.Table | None = None       # ARTICLE_FIELDS of every article (else read on demand)
-    article_index: pd.Series | None = None  # article_id -> row of ``articles`` (first one)
+    articles: pa.Table | Rows | None = None  # ARTICLE_FIELDS of every article (else read on demand)
+    article_ids: pa.Array | None = None     # article_id of each row of ``articles``
     choices: dict | None = None            # filter values present (``_choices``), made once
+    fact_ids: pa.Array | None = None        # fact_id of each row (for ``fact_detail``)
 
 
 def read_facts(build: str | os.PathLike) -> pa.Table:
-    """The facts table of one build folder (a file or a folder of partitions)."""
+    """The facts table of one build folder (a file or a folder of partitions), all in memory."""
     t = pads.dataset(Path(build) / "facts.parquet", format="parquet").to_table()
     return t.cast(tables.FACTS_SCHEMA) if t.schema != tables.FACTS_SCHEMA else t
 
@@ -249,9 +496,43 @@ def read_articles(build: str | os.PathLike) -> pa.Table:
 
 
 def load(folder: str | os.PathLike | None = None) -> Data | None:
-    """Read and prepare the current build of ``folder`` (default ``data_dir()``); None if none."""
+    """Open the current build of ``folder`` (default ``data_dir()``); None if none."""
     key = build_key(folder)
-    return None if key is None else prepare(read_facts(key[0]), key[0], read_articles(key[0]))
+    return None if key is None else open_build(key[0])
+
+
+def open_build(build: str | os.PathLike) -> Data:
+    """Prepare one build folder for querying, holding in memory only what filtering and counting
+    need (``MEMORY_COLUMNS``, strings dictionary-encoded; evidence compressed); every other
+    column, and the articles, are read from the Parquet partitions for the rows shown."""
+    build = Path(build)
+    fmt = pads.ParquetFileFormat(
+        read_options=pads.ParquetReadOptions(dictionary_columns=DICTIONARY_COLUMNS))
+    ds = pads.dataset(build / "facts.parquet", format=fmt)
+    names = set(ds.schema.names)
+    mem = ds.to_table(columns=[c for c in MEMORY_COLUMNS if c in names])
+    cols = {}
+    for c in MEMORY_COLUMNS:
+        t = tables.FACTS_SCHEMA.field(c).type
+        if c not in names:
+            cols[c] = pa.nulls(mem.num_rows, t)
+        elif mem.column(c).type != t and not pa.types.is_dictionary(mem.column(c).type):
+            cols[c] = mem.column(c).cast(t)
+        else:
+            cols[c] = mem.column(c)
+    del mem
+    cols["fact_id"] = cols["fact_id"].combine_chunks()      # one copy, shared with ``detail``
+    evidence = TextBlocks(b.column(0) for b in ds.to_batches(columns=["evidence"]))
+    files = list(ds.files)
+    detail = Rows(tables.FACTS_SCHEMA, files,
+                  memory={c: cols[c] for c in MEMORY_COLUMNS if c != "duplicate_of"},
+                  blocks={"evidence": evidence})
+    counts = [pq.ParquetFile(f).metadata.num_rows for f in files]
+    search = Search(detail.num_rows, files=files,
+                    offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+    arts = pads.dataset(build / "articles.parquet", format="parquet")
+    articles = Rows(pa.schema([arts.schema.field(c) for c in ARTICLE_FIELDS]), list(arts.files))
+    return _prepare(cols, str(build), detail, search, articles)
 
 
 def from_frames(facts: pd.DataFrame | list[dict],
@@ -262,36 +543,79 @@ def from_frames(facts: pd.DataFrame | list[dict],
     return prepare(tables.to_table(facts, tables.FACTS_SCHEMA), "", arts)
 
 
-def _cat(arr: pa.ChunkedArray | pa.Array) -> pd.Categorical:
-    """A string column as a pandas Categorical, encoded by Arrow (no Python strings per row)."""
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    out = pc.dictionary_encode(arr).to_pandas()
-    return pd.Categorical(out) if not isinstance(out.dtype, pd.CategoricalDtype) else out
-
-
 def prepare(facts: pa.Table, build: str = "", articles: pa.Table | None = None) -> Data:
-    """The query frame, search columns, campaign membership and counting orders of ``facts``."""
+    """Prepare tables held in memory (every fact column, and optionally the articles)."""
     facts = facts.combine_chunks()
-    n = facts.num_rows
-    col = facts.column
+    search = Search(facts.num_rows, table=pa.table({
+        "row": pa.array(np.arange(facts.num_rows, dtype=np.int64)),
+        "evidence": facts.column("evidence"),
+        "evidence_simplified": facts.column("evidence_simplified")}))
+    return _prepare({c: facts.column(c) for c in MEMORY_COLUMNS}, str(build), facts, search,
+                    articles)
+
+
+def _cat(arr: pa.ChunkedArray | pa.Array) -> pd.Categorical:
+    """A string column (plain or dictionary-encoded, in chunks or not) as a pandas Categorical,
+    categories in order of first appearance, as ``dictionary_encode`` of the whole column."""
+    if isinstance(arr, pa.ChunkedArray):
+        if pa.types.is_dictionary(arr.type):
+            arr = pa.table({"c": arr}).unify_dictionaries().column("c")
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if not pa.types.is_dictionary(arr.type):
+        arr = pc.dictionary_encode(arr)
+    idx = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    seen = pd.unique(idx[idx >= 0])                  # dictionary entries, first appearance first
+    remap = np.full(len(arr.dictionary) + 1, -1, dtype=np.int64)
+    remap[seen] = np.arange(len(seen))
+    codes = remap[idx]                               # -1 stays -1 (remap[-1] is the spare -1)
+    names = pd.Index(arr.dictionary.take(pa.array(seen, type=pa.int64())).to_pandas())
+    return pd.Categorical.from_codes(codes, categories=names)
+
+
+def _datetimes(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A date column as datetime64[s] (NaT for null), as ``pd.to_datetime`` of its dates."""
+    return pc.cast(arr, pa.timestamp("s")).to_numpy(zero_copy_only=False).astype(
+        "datetime64[s]")
+
+
+def _prepare(col: dict, build: str, detail: pa.Table | Rows, search: Search,
+             articles: pa.Table | Rows | None) -> Data:
+    """The query frame, campaign membership and counting orders of the ``MEMORY_COLUMNS``."""
+    fact_id = col["fact_id"]
+    fact_id = fact_id.combine_chunks() if isinstance(fact_id, pa.ChunkedArray) else fact_id
+    n = len(fact_id)
     f = pd.DataFrame(index=pd.RangeIndex(n))
-    for c in ("fact_id", "article_id", "metric", "unit", "currency", "qualifier", "scope", "province",
+    f["fact_id"] = pd.Series(fact_id.to_pandas(), index=f.index)
+    for c in ("article_id", "metric", "unit", "currency", "qualifier", "scope", "province",
               "city", "district", "agency", "agency_level", "script"):
-        f[c] = _cat(col(c))
-    f["value"] = col("value").to_pandas().astype("float64")
-    published = pd.to_datetime(col("published").to_pandas(), errors="coerce")
-    period_start = pd.to_datetime(col("period_start").to_pandas(), errors="coerce")
-    f["date"] = pd.to_datetime(col("period_end").to_pandas(), errors="coerce").fillna(published)
+        f[c] = _cat(col[c])
+    f["value"] = col["value"].to_pandas().astype("float64")
+    published = _datetimes(col["published"])
+    period_start = _datetimes(col["period_start"])
+    end = _datetimes(col["period_end"])
+    f["date"] = np.where(np.isnat(end), published, end)
     # region label: the most specific level, with its city where there is a district
-    prov, city, dist = (col(c) for c in ("province", "city", "district"))
-    label = pc.if_else(pc.is_valid(dist),
-                       pc.binary_join_element_wise(pc.fill_null(city, ""), dist, ""),
-                       pc.coalesce(city, prov, pa.scalar("全国")))
-    f["region_label"] = _cat(label)
+    codes = [f[c].cat.codes.to_numpy().astype(np.int64) for c in ("province", "city", "district")]
+    sizes = [len(f[c].cat.categories) + 1 for c in ("province", "city", "district")]
+    packed = ((codes[0] + 1) * sizes[1] + codes[1] + 1) * sizes[2] + codes[2] + 1
+    combo, uniq = pd.factorize(packed)
+    names = [np.asarray(f[c].cat.categories, dtype=object) for c in ("province", "city", "district")]
+    labels = []
+    for u in uniq.tolist():
+        d = u % sizes[2] - 1
+        ci = u // sizes[2] % sizes[1] - 1
+        p = u // sizes[2] // sizes[1] - 1
+        city = names[1][ci] if ci >= 0 else None
+        if d >= 0:
+            labels.append((city or "") + names[2][d])
+        else:
+            labels.append(city if city is not None else (names[0][p] if p >= 0 else "全国"))
+    lab_codes, lab_names = pd.factorize(pd.Index(labels, dtype="str"))
+    f["region_label"] = pd.Categorical.from_codes(
+        lab_codes[combo] if n else np.zeros(0, np.int64), categories=lab_names)
     # campaigns: membership pairs and the first named
-    camps = col("campaigns").combine_chunks() if isinstance(col("campaigns"), pa.ChunkedArray) \
-        else col("campaigns")
+    camps = col["campaigns"]
+    camps = camps.combine_chunks() if isinstance(camps, pa.ChunkedArray) else camps
     camps = pc.fill_null(camps, pa.scalar([], type=camps.type)) if camps.null_count else camps
     rows = pc.list_parent_indices(camps).to_numpy().astype(np.int64)
     flat = pc.list_flatten(camps)
@@ -325,50 +649,43 @@ def prepare(facts: pa.Table, build: str = "", articles: pa.Table | None = None) 
     extra = np.zeros(n, dtype=bool)
     extra[rows[~small]] = True
     more = np.full(n, None, dtype=object)
-    if extra.any():
-        lists = camps.to_pylist()
-        for i in np.flatnonzero(extra):
-            more[i] = lists[i]
+    for i in np.flatnonzero(extra):
+        more[i] = camps[int(i)].as_py()
     f["camp_more"] = pd.Series(more, dtype=object)
     f["_row"] = np.arange(n, dtype=np.int64)
-    # one search column: the evidence, plus its simplified form where that differs (traditional)
-    # (64-bit offsets: at a million articles the joined text passes 2 GiB)
-    ev, evs = (pc.cast(col(c), pa.large_string()) for c in ("evidence", "evidence_simplified"))
-    same = pc.fill_null(pc.equal(ev, evs), False)
-    search = (pc.if_else(same, ev, pc.binary_join_element_wise(
-        pc.fill_null(ev, ""), pc.fill_null(evs, ""), pa.scalar("\u0001", pa.large_string()))),)
-    counting = _counting(f, col("duplicate_of"), period_start)
-    return Data(build=str(build), facts=f, detail=facts, search=search, camp_rows=rows,
+    counting = _counting(f, fact_id, col["duplicate_of"], period_start)
+    art_ids = None
+    if isinstance(articles, Rows):
+        art_ids = None                      # read on the first ``article_text``
+    elif articles is not None:
+        art_ids = articles.column("article_id").combine_chunks()
+    return Data(build=str(build), facts=f, detail=detail, search=search, camp_rows=rows,
                 camp_codes=codes, campaigns=campaigns, counting=counting, choices=_choices(f),
-                articles=articles, article_index=None if articles is None else _first_rows(
-                    articles.column("article_id")))
+                articles=articles, article_ids=art_ids, fact_ids=fact_id)
 
 
-def _first_rows(ids: pa.ChunkedArray) -> pd.Series:
-    s = pd.Series(np.arange(len(ids)), index=ids.to_pandas())
-    return s[~s.index.duplicated()]
-
-
-def _days(s: pd.Series) -> np.ndarray:
-    v = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    out = (v - DAY0).astype(np.int64)
-    out[np.isnat(v)] = 0
+def _days(v: np.ndarray) -> np.ndarray:
+    """Days since ``DAY0`` of datetimes (0 for NaT)."""
+    d = np.asarray(v).astype("datetime64[D]")
+    out = (d - DAY0).astype(np.int64)
+    out[np.isnat(d)] = 0
     return out
 
 
-def _counting(f: pd.DataFrame, duplicate_of: pa.ChunkedArray, period_start: pd.Series) -> Counting:
+def _counting(f: pd.DataFrame, fact_id: pa.Array, duplicate_of: pa.Array | pa.ChunkedArray,
+              period_start: np.ndarray) -> Counting:
     n = len(f)
     rows = np.arange(n, dtype=np.int64)
-    # 1. reprint roots: follow duplicate_of to the first fact (chains are short)
-    ids = pd.Index(f["fact_id"].cat.categories)
-    first_row = np.full(len(ids), -1, np.int64)
-    codes = f["fact_id"].cat.codes.to_numpy().astype(np.int64)
-    first_row[codes[::-1]] = rows[::-1]            # first row of each fact_id
-    dup = pd.Series(duplicate_of.to_pandas(), dtype=object)
-    is_reprint = (dup.notna() & dup.ne("")).to_numpy(bool)
-    where = ids.get_indexer(dup.where(pd.Series(is_reprint), None))
-    parent = np.where(where >= 0, first_row[np.maximum(where, 0)], -1)
-    parent[~is_reprint] = -1
+    # 1. reprint roots: follow duplicate_of to the first fact with that id (chains are short)
+    dup = duplicate_of.combine_chunks() if isinstance(duplicate_of, pa.ChunkedArray) \
+        else duplicate_of
+    if pa.types.is_dictionary(dup.type):
+        dup = dup.cast(dup.type.value_type)
+    is_reprint = pc.fill_null(pc.not_equal(dup, ""), False).to_numpy(zero_copy_only=False)
+    parent = np.full(n, -1, np.int64)
+    if is_reprint.any():
+        where = pc.index_in(dup.filter(pa.array(is_reprint)), value_set=fact_id)
+        parent[is_reprint] = pc.fill_null(where, -1).to_numpy(zero_copy_only=False)
     root = rows.copy()
     for _ in range(50):
         p = parent[root]
@@ -390,12 +707,11 @@ def _counting(f: pd.DataFrame, duplicate_of: pa.ChunkedArray, period_start: pd.S
     packed = ((f["agency"].cat.codes.to_numpy().astype(np.int64) * (len(pct) + 1) + mcodes + 1)
               * (len(cur.cat.categories) + 1) + ccodes)
     group = np.where(eligible, pd.factorize(packed)[0] if n else packed, -1).astype(np.int64)
-    dated = f["date"].notna().to_numpy(bool)
-    end = _days(f["date"])
-    year_start = pd.Series(f["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[Y]")
-                           .astype("datetime64[ns]"), index=f.index)
-    start_dt = period_start.where(period_start.notna(),
-                                  year_start.where(pd.Series(cum), f["date"]))
+    date = f["date"].to_numpy(dtype="datetime64[s]")
+    dated = ~np.isnat(date)
+    end = _days(date)
+    year_start = date.astype("datetime64[Y]").astype("datetime64[s]")
+    start_dt = np.where(np.isnat(period_start), np.where(cum, year_start, date), period_start)
     start = np.minimum(_days(start_dt), end)
     in_rule = group >= 0
     # dated cumulative rows by (group, start, -end)
@@ -584,11 +900,7 @@ def filter_mask(data: Data, flt: Filters) -> np.ndarray:
         m &= ok
     q = flt.search.strip()
     if q and n:
-        hit = np.zeros(n, dtype=bool)
-        for arr in data.search:
-            h = pc.fill_null(pc.match_substring(arr, q, ignore_case=True), False)
-            hit |= h.to_numpy(zero_copy_only=False).astype(bool)
-        m &= hit
+        m &= data.search.rows(q)
     return m
 
 
@@ -847,9 +1159,9 @@ EVIDENCE_COLUMNS = ["指标", "数值", "限定", "口径", "地区", "机构", 
                     "来源", "计数"]
 
 
-EVIDENCE_FIELDS = ["fact_id", "article_id", "metric", "value", "unit", "currency", "qualifier",
-                   "scope", "agency", "campaigns", "title", "evidence", "evidence_start",
-                   "evidence_end", "source"]
+#: The fact columns ``evidence_table`` shows (all held in memory by ``open_build``).
+EVIDENCE_FIELDS = ["fact_id", "metric", "value", "unit", "currency", "qualifier", "scope",
+                   "agency", "campaigns", "evidence", "source"]
 
 
 def evidence_rows(view: View, limit: int | None = 1000,
@@ -898,10 +1210,10 @@ def evidence_table(view: View, limit: int | None = 1000) -> pd.DataFrame:
 
 def fact_detail(data: Data, fact_id: str) -> dict | None:
     """Every column of one fact, or None."""
-    hit = np.flatnonzero((data.facts["fact_id"] == fact_id).to_numpy(bool))
-    if not len(hit):
+    i = pc.index(data.fact_ids, pa.scalar(fact_id, data.fact_ids.type)).as_py()
+    if i is None or i < 0:
         return None
-    return data.detail.slice(int(hit[0]), 1).to_pylist()[0]
+    return data.detail.slice(int(i), 1).to_pylist()[0]
 
 
 def read_article(build: str | os.PathLike, article_id: str) -> dict | None:
@@ -912,11 +1224,18 @@ def read_article(build: str | os.PathLike, article_id: str) -> dict | None:
 
 
 def article_text(data: Data, article_id: str) -> dict | None:
-    """Title, source, url and text of one article (in memory, else read from the build)."""
-    if data.articles is not None:
-        i = data.article_index.get(article_id)
-        return None if i is None else data.articles.slice(int(i), 1).to_pylist()[0]
-    return read_article(data.build, article_id) if data.build else None
+    """Title, source, url and text of one article (the first with that id), from memory or read
+    from the build's partitions (only the row group holding it)."""
+    if data.articles is None:
+        return read_article(data.build, article_id) if data.build else None
+    if data.article_ids is None:      # a build: the ids are read once, on the first call
+        ids = pads.dataset(data.articles.files, format="parquet").to_table(
+            columns=["article_id"]).column("article_id").combine_chunks()
+        data.article_ids = ids
+    i = pc.index(data.article_ids, pa.scalar(article_id, data.article_ids.type)).as_py()
+    if i is None or i < 0:
+        return None
+    return data.articles.select(ARTICLE_FIELDS).slice(int(i), 1).to_pylist()[0]
 
 
 def highlight_html(text: str | None, start: int | None, end: int | None) -> str:

@@ -1,0 +1,963 @@
+"""Frozen copy of ``pipeline/query.py`` as of commit 0defabe (before the on-demand text
+rewrite): whole tables in memory. The oracle of ``tests/test_query_parquet.py``, which checks
+that the new query path gives exactly the same results. Not used by the application.
+"""
+from __future__ import annotations
+
+import html
+import math
+import os
+from dataclasses import dataclass, fields, replace
+from functools import cached_property
+from datetime import date
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
+
+from pipeline import tables
+
+# --------------------------------------------------------------------------------------------
+# Chinese labels (the UI is zh-CN; the tables keep English codes)
+# --------------------------------------------------------------------------------------------
+
+#: metric code -> (Chinese label, display unit, kind); kind: count | money | percent.
+METRICS: dict[str, tuple[str, str, str]] = {
+    "cases_solved": ("破获案件", "起", "count"),
+    "suspects_arrested": ("抓获嫌疑人", "人", "count"),
+    "suspects_under_measures": ("采取强制措施", "人", "count"),
+    "gangs_dismantled": ("打掉团伙窝点", "个", "count"),
+    "funds_frozen": ("冻结资金", "元", "money"),
+    "funds_stopped": ("止付资金", "元", "money"),
+    "losses_recovered": ("挽回损失", "元", "money"),
+    "amount_involved": ("涉案金额", "元", "money"),
+    "warnings_issued": ("发出预警", "人次", "count"),
+    "victims_dissuaded": ("劝阻群众", "人次", "count"),
+    "accounts_frozen": ("冻结账户", "个", "count"),
+    "bank_cards_seized": ("查获银行卡", "张", "count"),
+    "sim_cards_seized": ("查获电话卡", "张", "count"),
+    "phones_seized": ("查获手机", "部", "count"),
+    "case_change_pct": ("发案同比变化", "%", "percent"),
+}
+#: The headline figures, in page order.
+HEADLINE_METRICS = ["cases_solved", "suspects_arrested", "funds_frozen", "funds_stopped",
+                    "losses_recovered", "warnings_issued", "victims_dissuaded"]
+QUALIFIERS = {"exact": "确数", "more_than": "以上（余/多/逾）", "about": "约数"}
+QUALIFIER_MARK = {"exact": "", "more_than": "余", "about": "约"}
+SCOPES = {"cumulative": "累计（期间总数）", "operation": "单次行动"}
+AGENCY_LEVELS = {"national": "国家级", "provincial": "省级", "city": "地市级",
+                 "district": "区县级", "station": "派出所", "other": "其他"}
+SCRIPTS = {"simplified": "简体", "traditional": "繁体"}
+CURRENCIES = {"CNY": "人民币", "HKD": "港元", "MOP": "澳门元", "TWD": "新台币", "USD": "美元"}
+NO_CAMPAIGN = "未标注专项"
+NO_DISTRICT = "（未细分到区县）"
+BASE_CURRENCY = "CNY"
+
+COUNTING_RULE = ("计数规则：同一数字被转载或重复报道只计一次；同一机构、同一指标下，"
+                 "期间落在某个累计总数之内的单次行动数字或较短期累计数不再重复相加。")
+
+
+def metric_label(code: str) -> str:
+    return METRICS.get(code, (code, "", ""))[0]
+
+
+def metric_unit(code: str) -> str:
+    return METRICS.get(code, ("", "", ""))[1]
+
+
+def metric_kind(code: str) -> str:
+    return METRICS.get(code, ("", "", "count"))[2]
+
+
+# --------------------------------------------------------------------------------------------
+# Chinese number formatting
+# --------------------------------------------------------------------------------------------
+
+def _trim(x: float, digits: int) -> str:
+    s = f"{x:.{digits}f}"
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def fmt_number(value: float | None, unit: str = "", digits: int = 2) -> str:
+    """A number in Chinese convention: 万 from ten thousand, 亿 from a hundred million.
+
+    >>> fmt_number(27016000, "元")
+    '2701.6万元'
+    >>> fmt_number(350000000, "元")
+    '3.5亿元'
+    >>> fmt_number(1729, "人次")
+    '1729人次'
+    >>> fmt_number(394000, "起")
+    '39.4万起'
+    >>> fmt_number(-33.3, "%")
+    '-33.3%'
+    >>> fmt_number(None, "元")
+    '—'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if unit == "%":
+        return f"{_trim(value, digits)}%"
+    a = abs(value)
+    if a >= 1e8:
+        return f"{_trim(value / 1e8, digits)}亿{unit}"
+    if a >= 1e4:
+        return f"{_trim(value / 1e4, digits)}万{unit}"
+    return f"{_trim(value, digits)}{unit}"
+
+
+def fmt_fact_value(value: float, unit: str | None, qualifier: str | None = None,
+                   currency: str | None = None) -> str:
+    """One fact's value as the article would say it: 约2701.6万元, 120余人, 50万港元.
+
+    >>> fmt_fact_value(120, "人", "more_than")
+    '120余人'
+    >>> fmt_fact_value(27016000, "元", "about")
+    '约2701.6万元'
+    >>> fmt_fact_value(500000, "元", "exact", "HKD")
+    '50万港元'
+    """
+    unit = unit or ""
+    if unit == "元" and currency and currency != BASE_CURRENCY:
+        unit = CURRENCIES.get(currency, currency)
+    if qualifier == "more_than" and unit != "%":
+        num = fmt_number(value, "")
+        return f"{num}余{unit}"
+    text = fmt_number(value, unit)
+    return f"约{text}" if qualifier == "about" else text
+
+
+def money_scale(max_abs: float) -> tuple[float, str]:
+    """Divisor and unit label for an axis of yuan amounts.
+
+    >>> money_scale(3.5e8)
+    (100000000.0, '亿元')
+    >>> money_scale(2.7e7)
+    (10000.0, '万元')
+    """
+    return (1e8, "亿元") if max_abs >= 1e8 else (1e4, "万元")
+
+
+# --------------------------------------------------------------------------------------------
+# Loading and preparing
+# --------------------------------------------------------------------------------------------
+
+#: Fact columns kept in the query frame, as categoricals (small, fast to compare and group).
+CATEGORIES = ("article_id", "metric", "unit", "currency", "qualifier", "scope", "province",
+              "city", "district", "agency", "agency_level", "script", "region_label",
+              "campaign_first")
+DAY0 = np.datetime64("1900-01-01", "D")
+MAX_BITS = 63                     # campaigns held as bits of one int64 column
+BIG = 1 << 20                     # > any day number (2800 years): packs (group, day) in one int
+
+
+def data_dir() -> Path:
+    """The tables folder: ``$ANTIFRAUD_DATA`` or ``data``."""
+    return Path(os.environ.get("ANTIFRAUD_DATA") or "data")
+
+
+def build_key(folder: str | os.PathLike | None = None) -> tuple[str, float] | None:
+    """(build folder, mtime) of the current build, resolved once; None when there are no tables."""
+    b = tables.current_build(folder if folder is not None else data_dir())
+    if b is None:
+        return None
+    try:
+        mtime = max((b / f"{n}.parquet").stat().st_mtime for n in ("facts", "articles"))
+    except FileNotFoundError:
+        return None
+    return str(b), mtime
+
+
+@dataclass
+class Counting:
+    """What the no-double-counting rule needs, computed once per build (module docstring).
+
+    Per filter, ``counted_mask`` only subsets these precomputed orders: O(rows), no joins.
+    """
+
+    root: np.ndarray            # reprint group (duplicate_of chains resolved)
+    reprint_order: np.ndarray   # rows by (root, is a reprint, row): the original first
+    group: np.ndarray           # code of (agency, metric, currency); -1: the rule does not apply
+    start: np.ndarray           # period in days since 1900 (valid where ``dated``)
+    end: np.ndarray
+    dated: np.ndarray
+    cum: np.ndarray
+    op: np.ndarray
+    cum_order: np.ndarray       # dated cumulative rows by (group, start, -end)
+    tie: np.ndarray             # cumulative rows of one group and one period (or one undated
+    tie_order: np.ndarray       #   article): only the largest counts; rows by (tie, -value, row)
+    undated: np.ndarray         # code of (group, article) for undated rows in the rule, else -1
+
+
+@dataclass
+class Data:
+    """One build, prepared for querying. Treat as read-only."""
+
+    build: str                  # the build folder both tables were read from ("" in memory)
+    facts: pd.DataFrame         # query frame: one row per fact, index = row number
+    detail: pa.Table            # every fact column, same row order (evidence rows come from it)
+    search: tuple[pa.Array, ...]    # evidence (+ simplified form where it differs), for search
+    camp_rows: np.ndarray       # campaign membership: row number ...
+    camp_codes: np.ndarray      # ... and index into ``campaigns``
+    campaigns: list[str]        # all campaign names, most frequent first (fixes the colours)
+    counting: Counting
+    articles: pa.Table | None = None       # ARTICLE_FIELDS of every article (else read on demand)
+    article_index: pd.Series | None = None  # article_id -> row of ``articles`` (first one)
+    choices: dict | None = None            # filter values present (``_choices``), made once
+
+
+def read_facts(build: str | os.PathLike) -> pa.Table:
+    """The facts table of one build folder (a file or a folder of partitions)."""
+    t = pads.dataset(Path(build) / "facts.parquet", format="parquet").to_table()
+    return t.cast(tables.FACTS_SCHEMA) if t.schema != tables.FACTS_SCHEMA else t
+
+
+ARTICLE_FIELDS = ["article_id", "title", "source", "url", "text"]
+
+
+def read_articles(build: str | os.PathLike) -> pa.Table:
+    """The ``ARTICLE_FIELDS`` of every article of one build folder (text stays in Arrow)."""
+    return pads.dataset(Path(build) / "articles.parquet", format="parquet").to_table(
+        columns=ARTICLE_FIELDS)
+
+
+def load(folder: str | os.PathLike | None = None) -> Data | None:
+    """Read and prepare the current build of ``folder`` (default ``data_dir()``); None if none."""
+    key = build_key(folder)
+    return None if key is None else prepare(read_facts(key[0]), key[0], read_articles(key[0]))
+
+
+def from_frames(facts: pd.DataFrame | list[dict],
+                articles: pd.DataFrame | list[dict] | None = None) -> Data:
+    """Prepare in-memory tables (rows with any subset of the schema's columns)."""
+    arts = None if articles is None else tables.to_table(
+        articles, tables.ARTICLES_SCHEMA).select(ARTICLE_FIELDS)
+    return prepare(tables.to_table(facts, tables.FACTS_SCHEMA), "", arts)
+
+
+def _cat(arr: pa.ChunkedArray | pa.Array) -> pd.Categorical:
+    """A string column as a pandas Categorical, encoded by Arrow (no Python strings per row)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    out = pc.dictionary_encode(arr).to_pandas()
+    return pd.Categorical(out) if not isinstance(out.dtype, pd.CategoricalDtype) else out
+
+
+def prepare(facts: pa.Table, build: str = "", articles: pa.Table | None = None) -> Data:
+    """The query frame, search columns, campaign membership and counting orders of ``facts``."""
+    facts = facts.combine_chunks()
+    n = facts.num_rows
+    col = facts.column
+    f = pd.DataFrame(index=pd.RangeIndex(n))
+    for c in ("fact_id", "article_id", "metric", "unit", "currency", "qualifier", "scope", "province",
+              "city", "district", "agency", "agency_level", "script"):
+        f[c] = _cat(col(c))
+    f["value"] = col("value").to_pandas().astype("float64")
+    published = pd.to_datetime(col("published").to_pandas(), errors="coerce")
+    period_start = pd.to_datetime(col("period_start").to_pandas(), errors="coerce")
+    f["date"] = pd.to_datetime(col("period_end").to_pandas(), errors="coerce").fillna(published)
+    # region label: the most specific level, with its city where there is a district
+    prov, city, dist = (col(c) for c in ("province", "city", "district"))
+    label = pc.if_else(pc.is_valid(dist),
+                       pc.binary_join_element_wise(pc.fill_null(city, ""), dist, ""),
+                       pc.coalesce(city, prov, pa.scalar("全国")))
+    f["region_label"] = _cat(label)
+    # campaigns: membership pairs and the first named
+    camps = col("campaigns").combine_chunks() if isinstance(col("campaigns"), pa.ChunkedArray) \
+        else col("campaigns")
+    camps = pc.fill_null(camps, pa.scalar([], type=camps.type)) if camps.null_count else camps
+    rows = pc.list_parent_indices(camps).to_numpy().astype(np.int64)
+    flat = pc.list_flatten(camps)
+    names_all, codes = (np.array([], dtype=object), np.zeros(0, np.int64))
+    if len(flat):
+        enc = pc.dictionary_encode(flat).combine_chunks() if isinstance(flat, pa.ChunkedArray) \
+            else pc.dictionary_encode(flat)
+        names_all = np.array(enc.dictionary.to_pylist(), dtype=object)
+        codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    freq = np.bincount(codes, minlength=len(names_all))
+    order = sorted(range(len(names_all)), key=lambda i: (-freq[i], names_all[i]))
+    remap = np.empty(len(names_all), np.int64)
+    remap[order] = np.arange(len(order))
+    codes = remap[codes] if len(codes) else codes
+    campaigns = [str(names_all[i]) for i in order]
+    offsets = camps.offsets.to_numpy()
+    offsets = offsets - offsets[0]          # a sliced array's offsets need not start at 0
+    lengths = np.diff(offsets)
+    has = lengths > 0
+    first = np.full(n, len(campaigns), dtype=np.int64)          # NO_CAMPAIGN
+    if len(codes):
+        first[has] = codes[offsets[:-1][has]]
+    f["campaign_first"] = pd.Categorical.from_codes(first, campaigns + [NO_CAMPAIGN])
+    # bit i of camp_bits: the fact names campaigns[i] (the 63 most frequent; the rest in lists)
+    bits = np.zeros(n, dtype=np.int64)
+    small = codes < MAX_BITS
+    if len(codes):   # list items are stored row by row: OR each row's segment
+        flags = np.where(small, np.left_shift(1, np.minimum(codes, MAX_BITS - 1)), 0)
+        bits[has] = np.bitwise_or.reduceat(flags, offsets[:-1][has])
+    f["camp_bits"] = bits
+    extra = np.zeros(n, dtype=bool)
+    extra[rows[~small]] = True
+    more = np.full(n, None, dtype=object)
+    if extra.any():
+        lists = camps.to_pylist()
+        for i in np.flatnonzero(extra):
+            more[i] = lists[i]
+    f["camp_more"] = pd.Series(more, dtype=object)
+    f["_row"] = np.arange(n, dtype=np.int64)
+    # one search column: the evidence, plus its simplified form where that differs (traditional)
+    # (64-bit offsets: at a million articles the joined text passes 2 GiB)
+    ev, evs = (pc.cast(col(c), pa.large_string()) for c in ("evidence", "evidence_simplified"))
+    same = pc.fill_null(pc.equal(ev, evs), False)
+    search = (pc.if_else(same, ev, pc.binary_join_element_wise(
+        pc.fill_null(ev, ""), pc.fill_null(evs, ""), pa.scalar("\u0001", pa.large_string()))),)
+    counting = _counting(f, col("duplicate_of"), period_start)
+    return Data(build=str(build), facts=f, detail=facts, search=search, camp_rows=rows,
+                camp_codes=codes, campaigns=campaigns, counting=counting, choices=_choices(f),
+                articles=articles, article_index=None if articles is None else _first_rows(
+                    articles.column("article_id")))
+
+
+def _first_rows(ids: pa.ChunkedArray) -> pd.Series:
+    s = pd.Series(np.arange(len(ids)), index=ids.to_pandas())
+    return s[~s.index.duplicated()]
+
+
+def _days(s: pd.Series) -> np.ndarray:
+    v = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    out = (v - DAY0).astype(np.int64)
+    out[np.isnat(v)] = 0
+    return out
+
+
+def _counting(f: pd.DataFrame, duplicate_of: pa.ChunkedArray, period_start: pd.Series) -> Counting:
+    n = len(f)
+    rows = np.arange(n, dtype=np.int64)
+    # 1. reprint roots: follow duplicate_of to the first fact (chains are short)
+    ids = pd.Index(f["fact_id"].cat.categories)
+    first_row = np.full(len(ids), -1, np.int64)
+    codes = f["fact_id"].cat.codes.to_numpy().astype(np.int64)
+    first_row[codes[::-1]] = rows[::-1]            # first row of each fact_id
+    dup = pd.Series(duplicate_of.to_pandas(), dtype=object)
+    is_reprint = (dup.notna() & dup.ne("")).to_numpy(bool)
+    where = ids.get_indexer(dup.where(pd.Series(is_reprint), None))
+    parent = np.where(where >= 0, first_row[np.maximum(where, 0)], -1)
+    parent[~is_reprint] = -1
+    root = rows.copy()
+    for _ in range(50):
+        p = parent[root]
+        step = p >= 0
+        if not step.any():
+            break
+        root = np.where(step, p, root)
+    reprint_order = np.lexsort((rows, is_reprint, root))
+    # 2. groups of the containment rule
+    cum = (f["scope"] == "cumulative").to_numpy(bool)
+    op = (f["scope"] == "operation").to_numpy(bool)
+    mcodes = f["metric"].cat.codes.to_numpy().astype(np.int64)
+    pct = np.array([metric_kind(m) == "percent" for m in f["metric"].cat.categories] + [True])
+    eligible = ((f["agency"].cat.codes.to_numpy() >= 0) & f["value"].notna().to_numpy(bool)
+                & ~pct[mcodes])
+    cur = f["currency"]
+    ccodes = np.where(cur.isna() | (cur == BASE_CURRENCY), -1,
+                      cur.cat.codes.to_numpy()).astype(np.int64) + 1
+    packed = ((f["agency"].cat.codes.to_numpy().astype(np.int64) * (len(pct) + 1) + mcodes + 1)
+              * (len(cur.cat.categories) + 1) + ccodes)
+    group = np.where(eligible, pd.factorize(packed)[0] if n else packed, -1).astype(np.int64)
+    dated = f["date"].notna().to_numpy(bool)
+    end = _days(f["date"])
+    year_start = pd.Series(f["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[Y]")
+                           .astype("datetime64[ns]"), index=f.index)
+    start_dt = period_start.where(period_start.notna(),
+                                  year_start.where(pd.Series(cum), f["date"]))
+    start = np.minimum(_days(start_dt), end)
+    in_rule = group >= 0
+    # dated cumulative rows by (group, start, -end)
+    dc = np.flatnonzero(in_rule & cum & dated)
+    cum_order = dc[np.lexsort((-end[dc], start[dc], group[dc]))]
+    # ties: one group and one period, or one group and one undated article
+    art = f["article_id"].cat.codes.to_numpy().astype(np.int64)
+    undated = np.full(n, -1, np.int64)
+    ud = np.flatnonzero(in_rule & ~dated)
+    if len(ud):
+        undated[ud] = pd.factorize(group[ud] * (art.max() + 2) + art[ud] + 1)[0]
+    tie = np.full(n, -1, np.int64)
+    if len(dc):
+        tie[dc] = pd.factorize((group[dc] * BIG + start[dc]) * BIG + end[dc])[0]
+    uc = np.flatnonzero(in_rule & cum & ~dated)
+    if len(uc):
+        tie[uc] = undated[uc] + (tie.max() + 1)
+    tc = np.flatnonzero(tie >= 0)
+    value = f["value"].to_numpy(float)
+    tie_order = tc[np.lexsort((tc, -value[tc], tie[tc]))]
+    return Counting(root=root, reprint_order=reprint_order, group=group, start=start, end=end,
+                    dated=dated, cum=cum, op=op, cum_order=cum_order, tie=tie,
+                    tie_order=tie_order, undated=undated)
+
+
+def _group_cummax(g: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Running maximum of ``v`` restarting at each new ``g`` (``g`` sorted, 0 <= v < BIG)."""
+    w = g * BIG + v
+    return np.maximum.accumulate(w) - g * BIG
+
+
+def counted_mask(c: Counting, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(counted, live) row masks for the selected rows ``mask``: ``live`` after dropping repeated
+    reprints, ``counted`` after the containment rule too."""
+    n = len(mask)
+    sub = c.reprint_order[mask[c.reprint_order]]
+    r = c.root[sub]
+    first = np.ones(len(sub), dtype=bool)
+    first[1:] = r[1:] != r[:-1]
+    live = np.zeros(n, dtype=bool)
+    live[sub[first]] = True
+    absorbed = np.zeros(n, dtype=bool)
+    # cumulative totals of one period: only the largest
+    t = c.tie_order[live[c.tie_order]]
+    tg = c.tie[t]
+    later = np.zeros(len(t), dtype=bool)
+    later[1:] = tg[1:] == tg[:-1]
+    absorbed[t[later]] = True
+    # cumulative totals strictly inside a longer one
+    k = c.cum_order[live[c.cum_order]]
+    if len(k):
+        g, s, e = c.group[k], c.start[k], c.end[k]
+        runmax = _group_cummax(g, e)
+        idx = np.arange(len(k))
+        newblock = np.ones(len(k), dtype=bool)
+        newblock[1:] = (g[1:] != g[:-1]) | (s[1:] != s[:-1])
+        bstart = np.maximum.accumulate(np.where(newblock, idx, 0))
+        prev = np.maximum(bstart - 1, 0)
+        has_prev = (bstart > 0) & (g[prev] == g)
+        inside = (has_prev & (runmax[prev] >= e)) | (e[bstart] > e)
+        absorbed[k[inside]] = True
+        # operations overlapping a cumulative total
+        ops = np.flatnonzero(live & c.op & c.dated & (c.group >= 0))
+        if len(ops):
+            pos = np.searchsorted(g * BIG + s, c.group[ops] * BIG + c.end[ops], side="right") - 1
+            p = np.maximum(pos, 0)
+            hit = (pos >= 0) & (g[p] == c.group[ops]) & (runmax[p] >= c.start[ops])
+            absorbed[ops[hit]] = True
+    # undated operations of an article that also states an undated total
+    totals = c.undated[live & c.cum & (c.undated >= 0)]
+    if len(totals):
+        ops = np.flatnonzero(live & c.op & (c.undated >= 0))
+        absorbed[ops[np.isin(c.undated[ops], totals)]] = True
+    return live & ~absorbed, live
+
+
+# --------------------------------------------------------------------------------------------
+# Filters (their URL form is the dashboard's query string)
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Filters:
+    campaigns: tuple[str, ...] = ()
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+    agency_levels: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
+    start: date | None = None
+    end: date | None = None
+    scopes: tuple[str, ...] = ()
+    scripts: tuple[str, ...] = ()
+    search: str = ""
+
+    # field -> URL key
+    URL_KEYS = {"campaigns": "campaign", "province": "province", "city": "city",
+                "district": "district", "agency_levels": "level", "metrics": "metric",
+                "start": "from", "end": "to", "scopes": "scope", "scripts": "script",
+                "search": "q"}
+
+    def to_query(self) -> dict[str, str | list[str]]:
+        """The URL query parameters of these filters (empty ones left out).
+
+        >>> Filters(campaigns=("断卡",), start=date(2022, 1, 1)).to_query()
+        {'campaign': ['断卡'], 'from': '2022-01-01'}
+        """
+        out: dict[str, str | list[str]] = {}
+        for fl in fields(self):
+            v = getattr(self, fl.name)
+            key = self.URL_KEYS[fl.name]
+            if isinstance(v, tuple):
+                if v:
+                    out[key] = list(v)
+            elif isinstance(v, date):
+                out[key] = v.isoformat()
+            elif v:
+                out[key] = str(v)
+        return out
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str | list[str]]) -> "Filters":
+        """Filters from URL query parameters; a malformed date is ignored.
+
+        >>> Filters.from_query({"campaign": "断卡", "to": "2022-13-01", "q": "冻结"})
+        Filters(campaigns=('断卡',), province=None, city=None, district=None, agency_levels=(), metrics=(), start=None, end=None, scopes=(), scripts=(), search='冻结')
+        """
+        kw: dict = {}
+        for fl in fields(cls):
+            raw = params.get(cls.URL_KEYS[fl.name])
+            if raw is None:
+                continue
+            vals = [raw] if isinstance(raw, str) else [str(x) for x in raw]
+            vals = [x for x in vals if x != ""]
+            if not vals:
+                continue
+            if fl.name in ("start", "end"):
+                try:
+                    kw[fl.name] = date.fromisoformat(vals[-1])
+                except ValueError:
+                    pass
+            elif isinstance(cls.__dataclass_fields__[fl.name].default, tuple):
+                kw[fl.name] = tuple(dict.fromkeys(vals))
+            else:
+                kw[fl.name] = vals[-1]
+        return cls(**kw)
+
+    def restrict(self, valid: Mapping[str, list[str]]) -> "Filters":
+        """Drop values not in ``valid[field]`` (e.g. a stale link), keep the rest."""
+        kw = {}
+        for name, ok in valid.items():
+            v = getattr(self, name)
+            okset = set(ok)
+            if isinstance(v, tuple):
+                kw[name] = tuple(x for x in v if x in okset)
+            elif v is not None and v not in okset:
+                kw[name] = None
+        return replace(self, **kw)
+
+
+def filter_mask(data: Data, flt: Filters) -> np.ndarray:
+    """Boolean row mask of the facts matching ``flt``."""
+    f = data.facts
+    n = len(f)
+    m = np.ones(n, dtype=bool)
+    if flt.campaigns:
+        want = [i for i, c in enumerate(data.campaigns) if c in set(flt.campaigns)]
+        cm = np.zeros(n, dtype=bool)
+        cm[data.camp_rows[np.isin(data.camp_codes, want)]] = True
+        m &= cm
+    for col, vals in (("province", (flt.province,) if flt.province else ()),
+                      ("city", (flt.city,) if flt.city else ()),
+                      ("district", (flt.district,) if flt.district else ()),
+                      ("agency_level", flt.agency_levels), ("metric", flt.metrics),
+                      ("scope", flt.scopes), ("script", flt.scripts)):
+        if vals:
+            cats = f[col].cat.categories
+            codes = [cats.get_loc(v) for v in vals if v in cats]
+            m &= np.isin(f[col].cat.codes.to_numpy(), codes)
+    if flt.start is not None or flt.end is not None:
+        d = f["date"].to_numpy(dtype="datetime64[ns]")
+        ok = ~np.isnat(d)
+        if flt.start is not None:
+            ok &= d >= np.datetime64(flt.start, "ns")
+        if flt.end is not None:
+            ok &= d <= np.datetime64(flt.end, "ns")
+        m &= ok
+    q = flt.search.strip()
+    if q and n:
+        hit = np.zeros(n, dtype=bool)
+        for arr in data.search:
+            h = pc.fill_null(pc.match_substring(arr, q, ignore_case=True), False)
+            hit |= h.to_numpy(zero_copy_only=False).astype(bool)
+        m &= hit
+    return m
+
+
+def filter_facts(data: Data | pd.DataFrame, flt: Filters) -> pd.DataFrame:
+    """The facts matching ``flt`` (all of them, reprints included), as query-frame rows."""
+    data = data if isinstance(data, Data) else from_frames(data)
+    return data.facts[filter_mask(data, flt)]
+
+
+#: Columns of ``View.counted``: what the aggregations need (evidence rows come from ``detail``).
+COUNTED_COLUMNS = ["fact_id", "metric", "value", "currency", "province", "city", "district",
+                   "region_label", "date", "campaign_first", "camp_bits", "camp_more", "_row"]
+
+
+class View:
+    """The result of one filter: every matching fact, and the ones that count in sums.
+
+    Frames are built on first use: a rerun that only needs the sums never copies the rest.
+    """
+
+    def __init__(self, data: Data, mask: np.ndarray, keep: np.ndarray, live: np.ndarray,
+                 preferred: tuple[str, ...] = ()):
+        self.data, self.mask, self.keep, self.live = data, mask, keep, live
+        self.preferred = preferred
+        self.n_matched = int(mask.sum())
+        self.n_counted = int(keep.sum())
+        self.n_reprint = int((mask & ~live).sum())
+        self.n_contained = self.n_matched - self.n_counted - self.n_reprint
+
+    @property
+    def empty(self) -> bool:
+        return self.n_matched == 0
+
+    @cached_property
+    def matched(self) -> pd.DataFrame:
+        """Query-frame rows matching the filter."""
+        return self.data.facts[self.mask]
+
+    @cached_property
+    def counted(self) -> pd.DataFrame:
+        """The rows that count (``COUNTED_COLUMNS``), plus ``campaign`` for colouring."""
+        rows = np.flatnonzero(self.keep)
+        f = self.data.facts[COUNTED_COLUMNS].take(rows)
+        return f.assign(campaign=main_campaign(self.data, rows, self.preferred))
+
+    @cached_property
+    def status(self) -> pd.Series:
+        """Per matched row: counted, reprint or contained."""
+        codes = self._status_codes()[self.mask]
+        return pd.Series(pd.Categorical.from_codes(codes, STATUSES),
+                         index=self.data.facts.index[self.mask])
+
+    def _status_codes(self) -> np.ndarray:
+        return np.where(self.keep, 0, np.where(self.live, 2, 1)).astype(np.int8)
+
+
+def select(data: Data, flt: Filters) -> View:
+    """Filter, then apply the no-double-counting rule."""
+    mask = filter_mask(data, flt)
+    keep, live = counted_mask(data.counting, mask)
+    return View(data, mask, keep, live, flt.campaigns)
+
+
+def main_campaign(data: Data, rows: np.ndarray, preferred: tuple[str, ...] = ()) -> pd.Categorical:
+    """One campaign per fact for colouring stacked charts: the first selected campaign it names,
+    else the first it names, else ``NO_CAMPAIGN``."""
+    first = data.facts["campaign_first"]
+    out = first.cat.codes.to_numpy()[rows].astype(np.int64)
+    for c in reversed(preferred):
+        if c in data.campaigns:
+            i = data.campaigns.index(c)
+            member = np.zeros(len(data.facts), dtype=bool)
+            member[data.camp_rows[data.camp_codes == i]] = True
+            out = np.where(member[rows], i, out)
+    return pd.Categorical.from_codes(out, first.cat.categories)
+
+
+# --------------------------------------------------------------------------------------------
+# Aggregations (take ``View.counted``)
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Headline:
+    metric: str
+    label: str
+    value: float                    # sum in base units (money: yuan, CNY only)
+    text: str                       # formatted in Chinese convention
+    facts: int                      # how many facts were summed
+    other_currency: int = 0         # money facts in another currency, not summed
+
+
+def summable(counted: pd.DataFrame, metric: str, columns: list[str] | None = None
+             ) -> pd.DataFrame:
+    """The counted facts of ``metric`` that can be added up (money: CNY only); only ``columns``
+    (default all)."""
+    ok = (counted["metric"] == metric).to_numpy(bool) & counted["value"].notna().to_numpy(bool)
+    if metric_kind(metric) == "money":
+        cur = counted["currency"]
+        ok &= (cur.isna() | (cur == BASE_CURRENCY)).to_numpy(bool)
+    return counted.loc[ok, columns] if columns is not None else counted[ok]
+
+
+def headline(counted: pd.DataFrame, metrics: list[str] | None = None) -> dict[str, Headline]:
+    """Sum of each headline metric over the counted facts."""
+    cats = list(counted["metric"].cat.categories)
+    k = len(cats) + 1
+    codes = counted["metric"].cat.codes.to_numpy().astype(np.int64) % k   # -1 (null) -> k-1
+    value = counted["value"].to_numpy(float)
+    cur = counted["currency"]
+    base = (cur.isna() | (cur == BASE_CURRENCY)).to_numpy(bool)
+    money = np.array([metric_kind(c) == "money" for c in cats] + [False])
+    ok = ~np.isnan(value) & (base | ~money[codes])
+    sums = np.bincount(codes[ok], weights=value[ok], minlength=k)
+    n_ok = np.bincount(codes[ok], minlength=k)
+    n_all = np.bincount(codes, minlength=k)
+    out = {}
+    for m in metrics or HEADLINE_METRICS:
+        i = cats.index(m) if m in cats else None
+        total = float(sums[i]) if i is not None else 0.0
+        n = int(n_ok[i]) if i is not None else 0
+        other = int(n_all[i] - n_ok[i]) if i is not None and metric_kind(m) == "money" else 0
+        out[m] = Headline(m, metric_label(m), total,
+                          fmt_number(total, metric_unit(m)) if n else "—", n, other)
+    return out
+
+
+def _fac(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, names) of a column; -1 for missing. Categoricals use their codes (no hashing)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy().astype(np.int64), np.asarray(s.cat.categories, dtype=object)
+    codes, names = pd.factorize(s, use_na_sentinel=True)
+    return codes.astype(np.int64), np.asarray(names, dtype=object)
+
+
+def _sum_by(keys: list[np.ndarray], sizes: list[int], values: np.ndarray
+            ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Group sums over several code columns (code -1 = missing): (codes per key, sums, counts)."""
+    packed = np.zeros(len(values), dtype=np.int64)
+    for k, n in zip(keys, sizes):
+        packed = packed * (n + 1) + (k + 1)
+    uniq, inv = np.unique(packed, return_inverse=True)
+    sums = np.bincount(inv, weights=values, minlength=len(uniq))
+    counts = np.bincount(inv, minlength=len(uniq))
+    out = []
+    for n in reversed(sizes):
+        out.append(uniq % (n + 1) - 1)
+        uniq = uniq // (n + 1)
+    return out[::-1], sums, counts
+
+
+def by_district(counted: pd.DataFrame, metric: str, top: int = 30) -> pd.DataFrame:
+    """Sum per district (label, campaign, value), districts by total descending; only facts
+    resolved to a district. ``attrs``: ``undistricted`` facts left out, ``districts`` in all."""
+    f = summable(counted, metric, ["district", "region_label", "campaign", "value"])
+    has = f["district"].notna().to_numpy(bool)
+    lab, lab_names = _fac(f["region_label"])
+    camp, camp_names = _fac(f["campaign"])
+    (lc, cc), sums, _ = _sum_by([lab[has], camp[has]], [len(lab_names), len(camp_names)],
+                                f["value"].to_numpy(float)[has])
+    totals = np.bincount(lc, weights=sums, minlength=len(lab_names)) if len(lc) else np.zeros(0)
+    present = np.unique(lc)
+    ranked = present[np.lexsort((present, -totals[present]))][:top]
+    rank = np.full(len(lab_names), -1)
+    rank[ranked] = np.arange(len(ranked))
+    sel = rank[lc] >= 0 if len(lc) else np.zeros(0, bool)
+    order = np.lexsort((-sums[sel], rank[lc[sel]]))
+    g = pd.DataFrame({"label": lab_names[lc[sel]][order], "campaign": camp_names[cc[sel]][order],
+                      "value": sums[sel][order]})
+    g.attrs["undistricted"] = int((~has).sum())
+    g.attrs["districts"] = int(len(present))
+    return g
+
+
+def by_campaign(counted: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Sum per campaign (campaign, value, facts); a fact naming two campaigns is in both bars."""
+    f = summable(counted, metric, ["campaign_first", "camp_bits", "camp_more", "value"])
+    names = list(f["campaign_first"].cat.categories)[:-1]     # campaigns, most frequent first
+    bits = f["camp_bits"].to_numpy(np.int64)
+    value = f["value"].to_numpy(float)
+    rows = []
+    for i, name in enumerate(names[:MAX_BITS]):
+        hit = (bits >> i) & 1 == 1
+        if hit.any():
+            rows.append((name, float(value[hit].sum()), int(hit.sum())))
+    more = f["camp_more"].to_numpy(dtype=object)
+    extra: dict[str, list] = {}
+    for lst, v in zip(more, value):
+        for name in (lst if lst is not None else ()):
+            if name not in names[:MAX_BITS]:
+                extra.setdefault(name, [0.0, 0])
+                extra[name][0] += v
+                extra[name][1] += 1
+    rows += [(k, v, c) for k, (v, c) in extra.items()]
+    none = bits == 0
+    none &= np.array([x is None for x in more], dtype=bool) if len(more) else none
+    if none.any():
+        rows.append((NO_CAMPAIGN, float(value[none].sum()), int(none.sum())))
+    g = pd.DataFrame(rows, columns=["campaign", "value", "facts"])
+    return g.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def by_month(counted: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Sum per month of the fact's date (month 'YYYY-MM', campaign, value), months ascending."""
+    f = summable(counted, metric, ["date", "campaign", "value"])
+    d = f["date"].to_numpy(dtype="datetime64[ns]")
+    ok = ~np.isnat(d)
+    months = d[ok].astype("datetime64[M]").astype(np.int64)
+    m0 = int(months.min()) if len(months) else 0
+    camp, names = _fac(f["campaign"])
+    (mc, cc), sums, _ = _sum_by([months - m0, camp[ok]],
+                                [int(months.max() - m0 + 1) if len(months) else 1, len(names)],
+                                f["value"].to_numpy(float)[ok])
+    label = (np.array(mc + m0, dtype="datetime64[M]").astype(str) if len(mc)
+             else np.zeros(0, dtype=object))
+    return pd.DataFrame({"month": label.astype(object), "campaign": names[cc], "value": sums})
+
+
+def metric_mix(counted: pd.DataFrame) -> pd.DataFrame:
+    """Number of counted facts per metric and campaign (metric, label, campaign, facts)."""
+    met, met_names = _fac(counted["metric"])
+    camp, camp_names = _fac(counted["campaign"])
+    ok = met >= 0
+    (mc, cc), _, counts = _sum_by([met[ok], camp[ok]], [len(met_names), len(camp_names)],
+                                  np.ones(int(ok.sum())))
+    tot = np.bincount(mc, weights=counts, minlength=len(met_names)) if len(mc) else np.zeros(0)
+    metric = met_names[mc].astype(str) if len(mc) else np.zeros(0, dtype=str)
+    order = np.lexsort((metric, -tot[mc])) if len(mc) else np.zeros(0, dtype=np.int64)
+    metric = metric[order]
+    return pd.DataFrame({"metric": metric.astype(object), "campaign": camp_names[cc][order],
+                         "facts": counts[order].astype(np.int64),
+                         "label": [metric_label(m) for m in metric]})
+
+
+def by_region(counted: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Sum per (province, city, district); missing levels are None."""
+    f = summable(counted, metric, ["province", "city", "district", "value"])
+    cols = [_fac(f[c]) for c in ("province", "city", "district")]
+    codes, sums, _ = _sum_by([c for c, _ in cols], [len(n) for _, n in cols],
+                             f["value"].to_numpy(float))
+    out = {}
+    for name, (c, (_, names)) in zip(("province", "city", "district"), zip(codes, cols)):
+        vals = np.empty(len(c), dtype=object)
+        vals[:] = None
+        vals[c >= 0] = names[c[c >= 0]]
+        out[name] = vals
+    return pd.DataFrame({**out, "value": sums})
+
+
+# --------------------------------------------------------------------------------------------
+# Evidence
+# --------------------------------------------------------------------------------------------
+
+STATUSES = ["counted", "reprint", "contained"]
+STATUS_LABELS = {"counted": "计入", "reprint": "转载（不重复计）", "contained": "已含于累计数"}
+EVIDENCE_COLUMNS = ["指标", "数值", "限定", "口径", "地区", "机构", "专项", "日期", "证据原文",
+                    "来源", "计数"]
+
+
+EVIDENCE_FIELDS = ["fact_id", "article_id", "metric", "value", "unit", "currency", "qualifier",
+                   "scope", "agency", "campaigns", "title", "evidence", "evidence_start",
+                   "evidence_end", "source"]
+
+
+def evidence_rows(view: View, limit: int | None = 1000,
+                  columns: list[str] | None = None) -> pd.DataFrame:
+    """The matched facts, newest first (at most ``limit``): the fact columns (all, or
+    ``columns``) plus ``date``, ``region_label`` and ``status``."""
+    c = view.data.counting
+    rows = np.flatnonzero(view.mask)
+    key = np.where(c.dated[rows], c.end[rows], -1)
+    if limit is not None and len(rows) > limit:
+        part = np.argpartition(-key, limit - 1)[:limit]
+        rows, key = rows[part], key[part]
+    order = np.lexsort((rows, -key))
+    rows = rows[order]
+    detail = view.data.detail if columns is None else view.data.detail.select(columns)
+    out = detail.take(pa.array(rows, type=pa.int64())).to_pandas()
+    f = view.data.facts
+    out.index = f.index[rows]
+    out["date"] = f["date"].to_numpy()[rows]
+    out["region_label"] = f["region_label"].take(rows).astype(object).to_numpy()
+    status = np.where(view.keep[rows], 0, np.where(view.live[rows], 2, 1))
+    out["status"] = np.array(STATUSES, dtype=object)[status]
+    return out
+
+
+def evidence_table(view: View, limit: int | None = 1000) -> pd.DataFrame:
+    """The matched facts for reading: newest first, Chinese headers, ``fact_id`` as index."""
+    f = evidence_rows(view, limit, EVIDENCE_FIELDS)
+    out = pd.DataFrame({
+        "指标": f["metric"].map(metric_label),
+        "数值": [fmt_fact_value(v, u, q, c) for v, u, q, c in
+                 zip(f["value"], f["unit"], f["qualifier"], f["currency"])],
+        "限定": f["qualifier"].map(lambda x: QUALIFIERS.get(x, x) if isinstance(x, str) else ""),
+        "口径": f["scope"].map(lambda x: SCOPES.get(x, x) if isinstance(x, str) else ""),
+        "地区": f["region_label"],
+        "机构": f["agency"].fillna(""),
+        "专项": ["、".join(c) if c is not None else "" for c in f["campaigns"]],
+        "日期": pd.to_datetime(f["date"]).dt.strftime("%Y-%m-%d").fillna(""),
+        "证据原文": f["evidence"].fillna(""),
+        "来源": f["source"].fillna(""),
+        "计数": f["status"].map(STATUS_LABELS),
+    })
+    out.index = pd.Index(f["fact_id"].astype(object), name="fact_id")
+    return out
+
+
+def fact_detail(data: Data, fact_id: str) -> dict | None:
+    """Every column of one fact, or None."""
+    hit = np.flatnonzero((data.facts["fact_id"] == fact_id).to_numpy(bool))
+    if not len(hit):
+        return None
+    return data.detail.slice(int(hit[0]), 1).to_pylist()[0]
+
+
+def read_article(build: str | os.PathLike, article_id: str) -> dict | None:
+    """Title, source, url and text of one article of a build folder, or None."""
+    ds = pads.dataset(Path(build) / "articles.parquet", format="parquet")
+    t = ds.to_table(columns=ARTICLE_FIELDS, filter=pads.field("article_id") == article_id)
+    return t.slice(0, 1).to_pylist()[0] if t.num_rows else None
+
+
+def article_text(data: Data, article_id: str) -> dict | None:
+    """Title, source, url and text of one article (in memory, else read from the build)."""
+    if data.articles is not None:
+        i = data.article_index.get(article_id)
+        return None if i is None else data.articles.slice(int(i), 1).to_pylist()[0]
+    return read_article(data.build, article_id) if data.build else None
+
+
+def highlight_html(text: str | None, start: int | None, end: int | None) -> str:
+    """The article ``text`` as escaped HTML with [start, end) wrapped in <mark>.
+
+    Everything from the article is escaped, so markup, Markdown and formulas in it show verbatim.
+
+    >>> highlight_html("a<b>c", 1, 4)
+    '<div class="article-text" style="white-space: pre-wrap; line-height: 1.7">a<mark>&lt;b&gt;</mark>c</div>'
+    """
+    text = text or ""
+    n = len(text)
+    a = min(max(int(start), 0), n) if start is not None and not pd.isna(start) else n
+    b = min(max(int(end), a), n) if end is not None and not pd.isna(end) else a
+    body = html.escape(text[:a])
+    if b > a:
+        body += "<mark>" + html.escape(text[a:b]) + "</mark>"
+    body += html.escape(text[b:])
+    return f'<div class="article-text" style="white-space: pre-wrap; line-height: 1.7">{body}</div>'
+
+
+
+
+def _present(s: pd.Series) -> list[str]:
+    codes = np.unique(s.cat.codes.to_numpy())
+    return sorted(str(s.cat.categories[i]) for i in codes if i >= 0)
+
+
+def _pairs(f: pd.DataFrame, parent: str, child: str) -> dict[str, list[str]]:
+    """parent value -> sorted child values present under it (e.g. province -> cities)."""
+    p, c = f[parent].cat.codes.to_numpy(), f[child].cat.codes.to_numpy()
+    pn = np.asarray(f[parent].cat.categories, dtype=object)
+    cn = np.asarray(f[child].cat.categories, dtype=object)
+    ok = (p >= 0) & (c >= 0)
+    u = np.unique(p[ok].astype(np.int64) * (len(cn) + 1) + c[ok])
+    out: dict[str, list[str]] = {}
+    for pi, ci in zip((u // (len(cn) + 1)).tolist(), (u % (len(cn) + 1)).tolist()):
+        out.setdefault(str(pn[pi]), []).append(str(cn[ci]))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def _choices(f: pd.DataFrame) -> dict:
+    order = list(METRICS)
+    d = f["date"].dropna()
+    return {"province": _present(f["province"]), "cities": _pairs(f, "province", "city"),
+            "districts": _pairs(f, "city", "district"),
+            "agency_levels": _present(f["agency_level"]),
+            "metrics": sorted(_present(f["metric"]),
+                              key=lambda m: (order.index(m) if m in order else len(order), m)),
+            "scopes": _present(f["scope"]), "scripts": _present(f["script"]),
+            "bounds": None if d.empty else (d.min().date(), d.max().date())}
+
+
+def options(data: Data, flt: Filters | None = None) -> dict[str, list[str]]:
+    """Values offered by each filter; the region cascade follows ``flt``'s province and city."""
+    c = data.choices or _choices(data.facts)
+    flt = flt or Filters()
+    return {"campaigns": list(data.campaigns), "province": c["province"],
+            "city": c["cities"].get(flt.province, []) if flt.province else [],
+            "district": c["districts"].get(flt.city, []) if flt.city else [],
+            "agency_levels": c["agency_levels"], "metrics": c["metrics"], "scopes": c["scopes"],
+            "scripts": c["scripts"]}
+
+
+def date_bounds(data: Data) -> tuple[date, date] | None:
+    """First and last fact date, or None when no fact is dated."""
+    return (data.choices or _choices(data.facts))["bounds"]
