@@ -191,6 +191,17 @@ def test_html_keeps_article_headline():
     assert d.text.splitlines() == ["警方打掉团伙2个", "正文。"]
 
 
+def test_html_text_layout():
+    """Cells side by side, <pre> lines kept apart, source line breaks joined (to nothing next to
+    a Chinese character), <br> and blocks on their own lines, comments and ruby readings out."""
+    d = html_to_text("<body><table><tr><td>破获</td><td>12起</td></tr></table><pre>第一行\n  第二行"
+                     "</pre><p>抓获\n嫌疑人 3\nname</p><!-- 注释 --><div>一<br>二<ruby>漢<rt>han</rt>"
+                     "</ruby></div></body>")
+    assert d.text.splitlines() == ["破获 12起", "第一行", "第二行", "抓获嫌疑人 3 name", "一", "二漢"]
+    page = '<head><link rel="canonical" href="http://a.cn/1.html"></head><body><p>正文。</p></body>'
+    assert html_to_text(page).url == "http://a.cn/1.html"
+
+
 @pytest.mark.parametrize("text", [
     "诈骗", "电信诈骗案", "冻结资金", "破获案件3起", "派出所民警", "银行卡", "挽回损失",
     "警方提醒市民注意防范", "某市反诈中心",
