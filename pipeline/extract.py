@@ -36,7 +36,7 @@ import json
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 try:  # the regex syntax tree, read by ``_Scanner`` (without it every position is tried)
@@ -337,7 +337,7 @@ class _Token:
         return self.info.by_kind.get(kind, ())
 
 
-@dataclass
+@dataclass(slots=True)
 class _Mention:
     start: int                   # sentence-relative span of the figure (qualifiers included)
     end: int
@@ -348,7 +348,7 @@ class _Mention:
     currency: str | None = None  # explicit currency of a money figure
 
 
-@dataclass
+@dataclass(slots=True)
 class _Found:
     metric: str
     start: int                   # sentence-relative span of the figure clause
@@ -636,22 +636,18 @@ class _Sentence:
         self.regional = regional
         self.found: list[tuple[_Mention, _Found]] = []
         self.prev_arrest = prev_arrest  # the sentence before named an arrest (其中N名 subsets)
+        self._tokens: list[_Token] | None = None
+        self._clauses: list[tuple[int, int]] | None = None
 
-    @cached_property
+    # (plain properties, not functools.cached_property: that one takes a lock on every first use)
+    @property
     def tokens(self) -> list[_Token]:
-        return _tokens(self.s, self.mentions, self.rules, self.regional)
-
-    @cached_property
-    def _tok_starts(self) -> list[int]:
-        return [t.start for t in self.tokens]
-
-    @cached_property
-    def _acts(self) -> list[_Token]:
-        return [t for t in self.tokens if t.info.act]
-
-    @cached_property
-    def _act_ends(self) -> list[int]:
-        return [t.end for t in self._acts]
+        if self._tokens is None:
+            self._tokens = toks = _tokens(self.s, self.mentions, self.rules, self.regional)
+            self._tok_starts = [t.start for t in toks]
+            self._acts = [t for t in toks if t.info.act]
+            self._act_ends = [t.end for t in self._acts]
+        return self._tokens
 
     def names_arrest(self) -> bool:
         """True if a word of the sentence names an arrest (for 其中N名 in the next sentence)."""
@@ -660,18 +656,18 @@ class _Sentence:
         arrest = self.rules.subset["metric"]
         return any(arrest in t.info.acts_on for t in self.tokens)
 
-    @cached_property
+    @property
     def clauses(self) -> list[tuple[int, int]]:
-        return _clauses(self.s)
-
-    @cached_property
-    def _clause_starts(self) -> list[int]:
-        return [a for a, _ in self.clauses]
+        if self._clauses is None:
+            self._clauses = _clauses(self.s)
+            self._clause_starts = [a for a, _ in self._clauses]
+        return self._clauses
 
     def clause_before(self, ca: int) -> tuple[int, int] | None:
         """The clause before the one starting at ``ca``."""
+        clauses = self.clauses
         i = bisect_left(self._clause_starts, ca)
-        return self.clauses[i - 1] if 0 < i <= len(self.clauses) else None
+        return clauses[i - 1] if 0 < i <= len(clauses) else None
 
     def found_in(self, a: int, b: int) -> bool:
         """True if a figure inside [a, b) is bound already (figures are bound in text order)."""
@@ -683,18 +679,21 @@ class _Sentence:
         return False
 
     def clause_of(self, pos: int) -> tuple[int, int]:
+        clauses = self.clauses
         i = bisect_right(self._clause_starts, pos) - 1
-        if i >= 0 and pos < self.clauses[i][1]:
-            return self.clauses[i]
+        if i >= 0 and pos < clauses[i][1]:
+            return clauses[i]
         return pos, pos
 
     def toks(self, a: int, b: int) -> list[_Token]:
         """Tokens inside [a, b)."""
+        tokens = self.tokens
         lo, hi = bisect_left(self._tok_starts, a), bisect_left(self._tok_starts, b)
-        return [t for t in self.tokens[lo:hi] if t.end <= b]
+        return [t for t in tokens[lo:hi] if t.end <= b]
 
     def last_act(self, pos: int) -> _Token | None:
         """The last verb or blocker ending at or before ``pos``."""
+        self.tokens  # noqa: B018 - the words (and their verbs) are found on first use
         i = bisect_right(self._act_ends, pos) - 1
         return self._acts[i] if i >= 0 else None
 
