@@ -104,7 +104,9 @@ def _score(text: str) -> float:
     bad = len(_BAD.findall(text))
     if not non_ascii:
         return 1.0 - bad / max(len(text), 1)
-    good = _good_chars().subn("", text)[1]        # frequent Chinese characters + punctuation
+    # frequent Chinese characters + punctuation: the non-ASCII characters less the others
+    # (few in Chinese text: finding them is 10x faster than finding the good ones)
+    good = non_ascii - len(_other_chars().findall(text))
     return good / non_ascii - 5 * bad / max(len(text), 1)
 
 
@@ -113,6 +115,12 @@ def _good_chars() -> re.Pattern:
     """One character class: ``common_chars()`` and ``_GOOD_SYMBOLS`` (all non-ASCII)."""
     return re.compile("[" + "".join(re.escape(c) for c in sorted(common_chars()))
                       + _GOOD_SYMBOLS.pattern[1:-1] + "]")
+
+
+@lru_cache(maxsize=1)
+def _other_chars() -> re.Pattern:
+    """The non-ASCII characters outside ``_good_chars()``."""
+    return re.compile("[^\\x00-\\x7f" + _good_chars().pattern[1:-1] + "]")
 
 
 def _bom(data: bytes) -> tuple[str, str] | None:
@@ -173,16 +181,11 @@ def decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     best: tuple[float, int, str, str] | None = None
-    for rank, enc in enumerate(_candidates(data)):
-        try:
-            text = data.decode(enc)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        # bytes that are valid UTF-8 are strong evidence of UTF-8: another reading must be
-        # clearly more Chinese to win (a short GBK text can happen to be valid UTF-8)
-        s = _score(text) + (UTF8_BONUS if enc == "utf-8" else 0.0)
-        if best is None or s > best[0]:
-            best = (s, rank, text, _canonical(enc))
+    for rank, enc in enumerate(_OWN_CANDIDATES):
+        best = _better(data, rank, enc, best)
+    if best is None or best[0] < 1.0:    # else no other reading can win: it scores 1.0 at most
+        for rank, enc in enumerate(_guesses(data), start=len(_OWN_CANDIDATES)):
+            best = _better(data, rank, enc, best)
     if best is None:
         mixed = _decode_lines(data)
         if mixed is None:
@@ -228,8 +231,25 @@ def _decode_lines(data: bytes) -> str | None:
     return text if _score(text) >= 0.5 else None
 
 
-def _candidates(data: bytes) -> list[str]:
-    cands = ["utf-8", "gb18030", "big5", "big5hkscs"]
+_OWN_CANDIDATES = ("utf-8", "gb18030", "big5", "big5hkscs")
+
+
+def _better(data: bytes, rank: int, enc: str, best: tuple | None) -> tuple | None:
+    """``best`` (score, rank, text, encoding) or the reading of ``data`` in ``enc`` if it scores
+    higher."""
+    try:
+        text = data.decode(enc)
+    except (UnicodeDecodeError, LookupError):
+        return best
+    # bytes that are valid UTF-8 are strong evidence of UTF-8: another reading must be
+    # clearly more Chinese to win (a short GBK text can happen to be valid UTF-8)
+    s = _score(text) + (UTF8_BONUS if enc == "utf-8" else 0.0)
+    return (s, rank, text, _canonical(enc)) if best is None or s > best[0] else best
+
+
+def _guesses(data: bytes) -> list[str]:
+    """charset-normalizer's first three guesses that are not among ``_OWN_CANDIDATES``."""
+    cands = list(_OWN_CANDIDATES)
     try:
         from charset_normalizer import from_bytes
         for m in list(from_bytes(data[:65536]))[:3]:
@@ -237,7 +257,7 @@ def _candidates(data: bytes) -> list[str]:
                 cands.append(m.encoding)
     except Exception:  # a detector failure is not the input's fault: keep our own candidates
         pass
-    return cands
+    return cands[len(_OWN_CANDIDATES):]
 
 
 def _canonical(enc: str) -> str:
