@@ -27,6 +27,7 @@ containing total was filtered away.
 """
 from __future__ import annotations
 
+import atexit
 import html
 import math
 import os
@@ -342,7 +343,14 @@ class Rows:
             cols.append(a if a.type == t else a.cast(t))
         return pa.table(cols, schema=self.schema)
 
+    #: Up to this many rows are read by DuckDB (a row costs ~15 ms: it reads only the pages that
+    #: hold it), more by whole row groups in pyarrow (~200 ms for 65,536 rows of every column).
+    FEW = 16
+
     def _read(self, rows: np.ndarray, columns: list[str]) -> pa.Table:
+        schema = pa.schema([self.schema_all.field(c) for c in columns])
+        if 0 < len(rows) <= self.FEW:
+            return self._read_few(rows, columns, schema)
         first, where = self.groups
         g = np.searchsorted(first, rows, side="right") - 1
         order = np.argsort(g, kind="stable")
@@ -358,6 +366,42 @@ class Rows:
         back = np.empty(len(rows), dtype=np.int64)
         back[order] = np.arange(len(rows))
         return got.take(pa.array(back))
+
+    def _read_few(self, rows: np.ndarray, columns: list[str], schema: pa.Schema) -> pa.Table:
+        first, where = self.groups
+        g = np.searchsorted(first, rows, side="right") - 1
+        file_first = {}                      # first row of each file
+        for gi, (fi, rg) in enumerate(where):
+            file_first.setdefault(fi, int(first[gi]))
+        files = np.array([where[gi][0] for gi in g.tolist()], dtype=np.int64)
+        sel = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+        parts, got_rows = [], []
+        with _duck() as con:
+            for fi in np.unique(files).tolist():
+                local = rows[files == fi] - file_first[fi]
+                t = con.sql(f"SELECT file_row_number, {sel} FROM read_parquet($f, "
+                            "file_row_number = true) WHERE list_contains($r, file_row_number)",
+                            params={"f": self.files[fi], "r": sorted(set(local.tolist()))}
+                            ).to_arrow_table()
+                got_rows.append(t.column(0).to_numpy() + file_first[fi])
+                parts.append(t.drop_columns(["file_row_number"]).cast(schema))
+        got = pa.concat_tables(parts)
+        pos = {int(r): i for i, r in enumerate(np.concatenate(got_rows).tolist())}
+        return got.take(pa.array([pos[int(r)] for r in rows.tolist()], type=pa.int64()))
+
+
+_DUCK: list = []
+_DUCK_LOCK = threading.Lock()
+
+
+def _duck():
+    """A DuckDB cursor of this process's one in-memory database (a cursor per thread)."""
+    import duckdb
+    with _DUCK_LOCK:
+        if not _DUCK:
+            _DUCK.append(duckdb.connect(config={"threads": max(1, os.cpu_count() or 1)}))
+            atexit.register(_DUCK[0].close)
+        return _DUCK[0].cursor()
 
 
 class Search:
@@ -375,16 +419,8 @@ class Search:
     def __init__(self, n: int, files: list[str] | None = None, table: pa.Table | None = None,
                  offsets: np.ndarray | None = None):
         self.n, self.files, self.table, self.offsets = n, files, table, offsets
-        self._con = None
         self._lock = threading.Lock()
         self._cache: dict[str, np.ndarray] = {}
-
-    def _connect(self):
-        import duckdb
-        with self._lock:
-            if self._con is None:
-                self._con = duckdb.connect(config={"threads": max(1, os.cpu_count() or 1)})
-        return self._con
 
     def rows(self, query: str) -> np.ndarray:
         """Row mask of the facts whose evidence contains ``query`` (ignoring case)."""
@@ -392,7 +428,7 @@ class Search:
             hit = self._cache.get(query)
         if hit is not None:
             return hit
-        with self._connect().cursor() as con:
+        with _duck() as con:
             hit = self._rows(con, query)
         with self._lock:
             self._cache[query] = hit
@@ -457,6 +493,7 @@ class Counting:
     cum: np.ndarray
     op: np.ndarray
     cum_order: np.ndarray       # dated cumulative rows by (group, start, -end)
+    op_order: np.ndarray        # dated operation rows in the rule by (group, end)
     tie: np.ndarray             # cumulative rows of one group and one period (or one undated
     tie_order: np.ndarray       #   article): only the largest counts; rows by (tie, -value, row)
     undated: np.ndarray         # code of (group, article) for undated rows in the rule, else -1
@@ -521,7 +558,8 @@ def open_build(build: str | os.PathLike) -> Data:
         else:
             cols[c] = mem.column(c)
     del mem
-    cols["fact_id"] = cols["fact_id"].combine_chunks()      # one copy, shared with ``detail``
+    # one array per column (taking rows from 100 chunks would concatenate them on every take)
+    cols = {c: _one_chunk(a) for c, a in cols.items()}
     evidence = TextBlocks(b.column(0) for b in ds.to_batches(columns=["evidence"]))
     files = list(ds.files)
     detail = Rows(tables.FACTS_SCHEMA, files,
@@ -554,13 +592,19 @@ def prepare(facts: pa.Table, build: str = "", articles: pa.Table | None = None) 
                     articles)
 
 
+def _one_chunk(arr: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """One array of a column read in chunks (dictionaries unified)."""
+    if not isinstance(arr, pa.ChunkedArray):
+        return arr
+    if pa.types.is_dictionary(arr.type):
+        arr = pa.table({"c": arr}).unify_dictionaries().column("c")
+    return arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+
+
 def _cat(arr: pa.ChunkedArray | pa.Array) -> pd.Categorical:
     """A string column (plain or dictionary-encoded, in chunks or not) as a pandas Categorical,
     categories in order of first appearance, as ``dictionary_encode`` of the whole column."""
-    if isinstance(arr, pa.ChunkedArray):
-        if pa.types.is_dictionary(arr.type):
-            arr = pa.table({"c": arr}).unify_dictionaries().column("c")
-        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    arr = _one_chunk(arr)
     if not pa.types.is_dictionary(arr.type):
         arr = pc.dictionary_encode(arr)
     idx = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -666,9 +710,12 @@ def _prepare(col: dict, build: str, detail: pa.Table | Rows, search: Search,
 
 def _days(v: np.ndarray) -> np.ndarray:
     """Days since ``DAY0`` of datetimes (0 for NaT)."""
-    d = np.asarray(v).astype("datetime64[D]")
-    out = (d - DAY0).astype(np.int64)
-    out[np.isnat(d)] = 0
+    d = np.asarray(v)
+    if d.dtype != np.dtype("datetime64[s]"):
+        d = d.astype("datetime64[s]")
+    nat = np.isnat(d)
+    out = d.view(np.int64) // 86400 + int((np.datetime64("1970-01-01", "D") - DAY0).astype(int))
+    out[nat] = 0
     return out
 
 
@@ -683,9 +730,16 @@ def _counting(f: pd.DataFrame, fact_id: pa.Array, duplicate_of: pa.Array | pa.Ch
         dup = dup.cast(dup.type.value_type)
     is_reprint = pc.fill_null(pc.not_equal(dup, ""), False).to_numpy(zero_copy_only=False)
     parent = np.full(n, -1, np.int64)
-    if is_reprint.any():
-        where = pc.index_in(dup.filter(pa.array(is_reprint)), value_set=fact_id)
-        parent[is_reprint] = pc.fill_null(where, -1).to_numpy(zero_copy_only=False)
+    if is_reprint.any():   # hash the few ids reprints point to, not every fact_id
+        dups = dup.filter(pa.array(is_reprint))
+        targets = pc.unique(dups)
+        at = pc.fill_null(pc.index_in(fact_id, value_set=targets), -1).to_numpy(
+            zero_copy_only=False).astype(np.int64)
+        hit = np.flatnonzero(at >= 0)
+        first_row = np.full(len(targets), -1, np.int64)
+        first_row[at[hit][::-1]] = hit[::-1]              # the first row with each id
+        parent[is_reprint] = first_row[pc.index_in(dups, value_set=targets).to_numpy(
+            zero_copy_only=False).astype(np.int64)]
     root = rows.copy()
     for _ in range(50):
         p = parent[root]
@@ -710,13 +764,16 @@ def _counting(f: pd.DataFrame, fact_id: pa.Array, duplicate_of: pa.Array | pa.Ch
     date = f["date"].to_numpy(dtype="datetime64[s]")
     dated = ~np.isnat(date)
     end = _days(date)
-    year_start = date.astype("datetime64[Y]").astype("datetime64[s]")
-    start_dt = np.where(np.isnat(period_start), np.where(cum, year_start, date), period_start)
-    start = np.minimum(_days(start_dt), end)
+    start = np.where(np.isnat(period_start), end, _days(period_start))
+    jan1 = np.flatnonzero(np.isnat(period_start) & cum & dated)    # 今年以来: from 1 January
+    start[jan1] = _days(date[jan1].astype("datetime64[Y]"))
+    start = np.minimum(start, end)
     in_rule = group >= 0
     # dated cumulative rows by (group, start, -end)
     dc = np.flatnonzero(in_rule & cum & dated)
     cum_order = dc[np.lexsort((-end[dc], start[dc], group[dc]))]
+    do = np.flatnonzero(in_rule & op & dated)
+    op_order = do[np.lexsort((end[do], group[do]))]
     # ties: one group and one period, or one group and one undated article
     art = f["article_id"].cat.codes.to_numpy().astype(np.int64)
     undated = np.full(n, -1, np.int64)
@@ -733,7 +790,7 @@ def _counting(f: pd.DataFrame, fact_id: pa.Array, duplicate_of: pa.Array | pa.Ch
     value = f["value"].to_numpy(float)
     tie_order = tc[np.lexsort((tc, -value[tc], tie[tc]))]
     return Counting(root=root, reprint_order=reprint_order, group=group, start=start, end=end,
-                    dated=dated, cum=cum, op=op, cum_order=cum_order, tie=tie,
+                    dated=dated, cum=cum, op=op, cum_order=cum_order, op_order=op_order, tie=tie,
                     tie_order=tie_order, undated=undated)
 
 
@@ -773,8 +830,8 @@ def counted_mask(c: Counting, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]
         has_prev = (bstart > 0) & (g[prev] == g)
         inside = (has_prev & (runmax[prev] >= e)) | (e[bstart] > e)
         absorbed[k[inside]] = True
-        # operations overlapping a cumulative total
-        ops = np.flatnonzero(live & c.op & c.dated & (c.group >= 0))
+        # operations overlapping a cumulative total (searched in key order: cache-friendly)
+        ops = c.op_order[live[c.op_order]]
         if len(ops):
             pos = np.searchsorted(g * BIG + s, c.group[ops] * BIG + c.end[ops], side="right") - 1
             p = np.maximum(pos, 0)
