@@ -37,6 +37,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 try:  # the regex syntax tree, read by ``_Scanner`` (without it every position is tried)
@@ -1271,7 +1272,7 @@ def periodic_report(text: str, rules: Rules | None = None, lead_lines: int = 5,
     True
     """
     rules = rules or load_rules()
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()][:lead_lines]
+    lines = islice(filter(None, map(str.strip, text.split("\n"))), lead_lines)
     for ln in (ln for ln in lines if len(ln) <= headline_len):
         if rules.lead_summary_scan.search(ln):
             return True
