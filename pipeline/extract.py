@@ -893,7 +893,8 @@ def _bind(st: _Sentence) -> None:
                 blocked = True  # …,6人被取保候审: a passive blocker, no item of the list before
         post_ok = (m.uclass == "person" or bool(_DISPOSAL.search(st.s, prev_end, m.start))
                    or bool(passive))
-        has_post = post_ok and not blocked and bool(_scan_right(st, m, cb)[0])
+        right = _scan_right(st, m, cb) if post_ok and not blocked else None  # read once
+        has_post = bool(right and right[0])
         if not metrics and not blocked and not saw_verb and not has_post:
             # Verb-less enumeration item: inherit the verb of the item before it.
             seg_text = st.s[prev_end:m.start]
@@ -910,8 +911,8 @@ def _bind(st: _Sentence) -> None:
                     got, _, _, _ = _scan_left(st, m, [before] + seg, right_objs, prev_end)
                     if got:
                         metrics, start = got, item_start
-        if post_ok and not blocked:
-            post, pend = _scan_right(st, m, cb)
+        if right is not None:
+            post, pend = right
             post = [x for x in post if x not in metrics]
             if post and from_noun:
                 metrics = []  # 涉案资金N元已被冻结: the verb names the figure, not the noun
