@@ -28,7 +28,8 @@ st.set_page_config(page_title="反诈统计看板", page_icon="📊", layout="wi
 
 @st.cache_resource(max_entries=2, show_spinner="正在读取数据表……")
 def load_data(build: str, mtime: float) -> q.Data:
-    """The prepared tables of one build folder (read-only, shared by all sessions).
+    """The prepared tables of one build folder (read-only, shared by all sessions): only what
+    filtering and counting need is in memory; text is read from the build for the rows shown.
 
     Keyed on the build folder and its mtime, so a new build is picked up on the next rerun and
     one session never mixes two builds. ``cache_resource`` rather than ``cache_data``: the
@@ -61,6 +62,15 @@ def computed(build: str, mtime: float, filters: str, metric: str) -> dict:
         out["month"] = q.by_month(counted, metric)
         out["region"] = q.by_region(counted, metric)
     return out
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def fact_and_article(build: str, mtime: float, fact_id: str) -> tuple[dict, dict | None]:
+    """Every column of one fact and its article (read from the build's partitions), kept for
+    the reruns that show the same fact."""
+    data = load_data(build, mtime)
+    row = q.fact_detail(data, fact_id)
+    return row, q.article_text(data, row["article_id"])
 
 
 def query_params() -> dict[str, list[str]]:
@@ -221,7 +231,7 @@ def charts(data: q.Data, res: dict, metric: str) -> None:
     st.plotly_chart(fg.region_treemap(res["region"], metric), key="chart_region")
 
 
-def evidence(data: q.Data, view: q.View, res: dict) -> str | None:
+def evidence(key: tuple[str, float], view: q.View, res: dict) -> str | None:
     st.subheader("证据：筛选出的每一条数据")
     table = res["evidence"]
     if view.n_matched > len(table):
@@ -240,8 +250,7 @@ def evidence(data: q.Data, view: q.View, res: dict) -> str | None:
               for i, (fid, m, v, r, d) in enumerate(zip(ids, *cols))}
     fid = st.selectbox("选择一条数据查看原文（证据句高亮）", ids, key="fact",
                        format_func=labels.get)
-    row = q.fact_detail(data, fid)
-    art = q.article_text(data, row["article_id"])
+    row, art = fact_and_article(*key, fid)
     st.text(f"标题：{row['title'] or '（无标题）'}    来源：{row['source']}")
     st.text("证据句：" + str(row["evidence"] or ""))
     if not art or not art.get("text"):
@@ -278,7 +287,7 @@ def main() -> None:
         render_exports(data, view, flt, metric)      # 导出 section: pipeline/export_ui.py
         if metric:
             params["chart"] = metric
-        params["fact"] = evidence(data, view, res)
+        params["fact"] = evidence(key, view, res)
     if query_params() != {k: (v if isinstance(v, list) else [v]) for k, v in params.items()}:
         st.query_params.from_dict(params)
 

@@ -1,7 +1,8 @@
-"""Benchmark: the dashboard over the tables of 100,000 synthetic articles.
+"""Benchmark: the dashboard over the tables of 100,000 (or 1,000,000) synthetic articles.
 
-Not a test: it prints the measured figures (the README quotes them). Target: under 300 ms of
-server time per filter change.
+Not a test: it prints the measured figures (the README quotes them). Targets (at a million
+articles too): first chart under 20 s from starting the server, server peak RSS under 3 GB,
+under 300 ms of server time per filter change (median).
 
 1. Tables: ``antifraud synth N --tables-only`` writes the articles/facts tables of N synthetic
    articles directly (titles and outlets marked 【合成数据】, sources ``synthetic/...``), reused
@@ -11,9 +12,11 @@ server time per filter change.
 3. Real server: ``streamlit run dashboard.py`` with ``ANTIFRAUD_TIMING=1`` (the app prints its
    script time per run), headless Chromium via Playwright; time from starting the server process
    to the first chart drawn in the browser, then filter changes made in the sidebar like an
-   analyst would, each measured as server script time (from the log) and browser wall time.
+   analyst would, each measured as server script time (from the log) and browser wall time;
+   then the server's peak RSS (``VmHWM``).
 
     .venv/bin/python benchmarks/bench_dashboard.py [--n 100000] [--data /tmp/antifraud-bench]
+    .venv/bin/python benchmarks/bench_dashboard.py --n 1000000 --data /tmp/t1m   # ~5 min
 """
 from __future__ import annotations
 
@@ -40,6 +43,14 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 TIMING = re.compile(r"\[timing\] script run ([\d.]+) ms cpu ([\d.]+) ms")
+
+
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """Peak resident memory of a process (``VmHWM``), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def ensure_tables(n: int, out: Path) -> None:
@@ -71,7 +82,8 @@ def in_process(out: Path) -> q.Data:
     t, c = time.perf_counter(), time.process_time()
     data = q.load(out)
     print(f"load + prepare: wall {time.perf_counter() - t:.2f} s, cpu "
-          f"{time.process_time() - c:.2f} s for {len(data.facts)} facts")
+          f"{time.process_time() - c:.2f} s for {len(data.facts)} facts; peak RSS of this "
+          f"process {peak_rss_mb():.0f} MB")
     province = data.facts["province"].value_counts().index[0]
     filters = {"no filter": q.Filters(), f"campaign {data.campaigns[0]}":
                q.Filters(campaigns=(data.campaigns[0],)),
@@ -217,6 +229,7 @@ def with_server(data_dir: Path, data: q.Data) -> None:
                       f"{max(cpu):.0f} ms (target < 300 ms); browser wall median "
                       f"{statistics.median(wall):.0f} ms; load average "
                       f"{os.getloadavg()[0]:.1f}")
+            print(f"server peak RSS {peak_rss_mb(server.proc.pid):.0f} MB (target < 3000 MB)")
             page.screenshot(path=str(ROOT / "artifacts" / "bench_dashboard.png"))
             browser.close()
     finally:

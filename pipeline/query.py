@@ -747,7 +747,8 @@ def _counting(f: pd.DataFrame, fact_id: pa.Array, duplicate_of: pa.Array | pa.Ch
         if not step.any():
             break
         root = np.where(step, p, root)
-    reprint_order = np.lexsort((rows, is_reprint, root))
+    # by (root, is a reprint, row): one stable sort of a nearly sorted key (roots mostly = row)
+    reprint_order = np.argsort(root * 2 + is_reprint, kind="stable")
     # 2. groups of the containment rule
     cum = (f["scope"] == "cumulative").to_numpy(bool)
     op = (f["scope"] == "operation").to_numpy(bool)
@@ -788,7 +789,7 @@ def _counting(f: pd.DataFrame, fact_id: pa.Array, duplicate_of: pa.Array | pa.Ch
         tie[uc] = undated[uc] + (tie.max() + 1)
     tc = np.flatnonzero(tie >= 0)
     value = f["value"].to_numpy(float)
-    tie_order = tc[np.lexsort((tc, -value[tc], tie[tc]))]
+    tie_order = tc[np.lexsort((-value[tc], tie[tc]))]     # stable: ``tc`` ascending breaks ties
     return Counting(root=root, reprint_order=reprint_order, group=group, start=start, end=end,
                     dated=dated, cum=cum, op=op, cum_order=cum_order, op_order=op_order, tie=tie,
                     tie_order=tie_order, undated=undated)
