@@ -72,6 +72,7 @@ class _Rules:
     legal_terms: tuple[str, ...]
     head_before_nav_lines: int
     inline: tuple[tuple[str, re.Pattern], ...]
+    inline_any: re.Pattern        # all inline rules in one: a line it misses has no inline token
     # The line rules by where they apply, (rule number, rule) in rule order: the engine walks
     # these instead of testing every rule's ``where`` and ``min_run`` on every line.
     any_runs: tuple[tuple[int, _LineRule], ...] = ()        # anywhere, runs of ``min_run`` lines
@@ -85,6 +86,23 @@ def _compile(lines: list[str] | str, fragments: dict[str, str]) -> re.Pattern:
         for name, frag in fragments.items():
             src = src.replace(f"<<{name}>>", frag)
     return re.compile(src, re.VERBOSE)
+
+
+_GLOBAL_FLAGS = re.compile(r"^\(\?([imsx]+)\)")
+
+
+def _union(patterns: list[re.Pattern]) -> re.Pattern:
+    """One pattern that matches where any of ``patterns`` does (their alternation, each in a
+    group of its own; leading global flags such as ``(?i)`` made local to it)."""
+    parts = []
+    for p in patterns:
+        src = p.pattern
+        m = _GLOBAL_FLAGS.match(src)
+        if m:
+            parts.append(f"(?{m.group(1)}:\n{src[m.end():]}\n)")
+        else:
+            parts.append(f"(?:\n{src}\n)")
+    return re.compile("\n|".join(parts), re.VERBOSE)
 
 
 @lru_cache(maxsize=1)
@@ -110,6 +128,7 @@ def rules() -> _Rules:
         legal_terms=tuple(data["legal"]["terms"]),
         head_before_nav_lines=int(data["head_before_nav_lines"]),
         inline=tuple((r["kind"], _compile(r["pattern"], frags)) for r in data["inline_rules"]),
+        inline_any=_union([_compile(r["pattern"], frags) for r in data["inline_rules"]]),
         any_runs=tuple((i, x) for i, x in enumerate(line_rules) if x.where == "any" and x.min_run > 1),
         region_single={w: tuple((i, x) for i, x in enumerate(line_rules) if x.where == w and x.min_run == 1)
                        for w in ("head", "tail")},
@@ -345,22 +364,29 @@ def boilerplate_spans(text: str) -> list[tuple[int, int]]:
     >>> [t[a:b] for a, b in boilerplate_spans(t)]
     ['您当前的位置:首页 > 新闻\\n', '相关新闻\\n- 2022-08-29某地抓获5人']
     """
-    r = rules()
     spans: list[tuple[int, int]] = []
-    for tag in classify_lines(text):
+    for tag in _classified(text):
         if tag.kind is not None:
             spans.append((tag.start, tag.stop))
             continue
         if not tag.text:
             continue
-        line = text[tag.start:tag.end]
-        lead = len(line) - len(line.lstrip())
-        body = line.strip()
-        for _kind, rx in r.inline:
-            for m in rx.finditer(body):
-                if m.end() > m.start():
-                    spans.append((tag.start + lead + m.start(), tag.start + lead + m.end()))
+        found = _inline_spans(tag.text)
+        if found:
+            line = text[tag.start:tag.end]
+            at = tag.start + len(line) - len(line.lstrip())       # where the stripped line starts
+            spans.extend((at + a, at + b) for a, b in found)
     return _merge(spans)
+
+
+@lru_cache(maxsize=_LINE_CACHE)
+def _inline_spans(line: str) -> tuple[tuple[int, int], ...]:
+    """Inline tokens (image names, watermarks, bylines, credits) in a stripped kept line, as
+    spans of the line, rule by rule."""
+    r = rules()
+    if not r.inline_any.search(line):
+        return ()
+    return tuple(m.span() for _kind, rx in r.inline for m in rx.finditer(line) if m.end() > m.start())
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
