@@ -256,8 +256,9 @@ class _Scanner:
         return None
 
 
-_CATEGORIES = {_C.CATEGORY_DIGIT: r"\d", _C.CATEGORY_NOT_DIGIT: r"\D", _C.CATEGORY_SPACE: r"\s",
-               _C.CATEGORY_NOT_SPACE: r"\S", _C.CATEGORY_WORD: r"\w", _C.CATEGORY_NOT_WORD: r"\W"}
+_CATEGORIES = {} if _C is None else {
+    _C.CATEGORY_DIGIT: r"\d", _C.CATEGORY_NOT_DIGIT: r"\D", _C.CATEGORY_SPACE: r"\s",
+    _C.CATEGORY_NOT_SPACE: r"\S", _C.CATEGORY_WORD: r"\w", _C.CATEGORY_NOT_WORD: r"\W"}
 
 
 def _longest_word_re(words) -> str:
@@ -326,10 +327,6 @@ class _Token:
     @property
     def roles(self) -> tuple[_Role, ...]:
         return self.info.roles
-
-    @property
-    def act(self) -> bool:
-        return self.info.act
 
     def has(self, kind: str) -> bool:
         return kind in self.info.by_kind

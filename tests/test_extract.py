@@ -383,6 +383,16 @@ def test_scanner_odd_patterns(pattern, text):
     assert repr(_Scanner(rx).search(text)) == repr(rx.search(text))
 
 
+def test_scanner_without_the_regex_syntax_tree_scans_everywhere(monkeypatch):
+    import pipeline.extract as ex
+    monkeypatch.setattr(ex, "_parser", None)  # a Python whose re keeps its parser elsewhere
+    rx = load_rules().scope_re
+    sc = ex._Scanner(rx)
+    text = "今年以来，张某某等人在一起案件中被抓获。"
+    assert sc.starts is None
+    assert [m.span() for m in sc.finditer(text)] == [m.span() for m in rx.finditer(text)]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet="抓获归案冻结止付", min_size=1, max_size=5), min_size=1, max_size=12),
        st.text(alphabet="抓获归案冻结止付，", max_size=40))
