@@ -534,7 +534,11 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
     if not _NUMERAL_CHAR.search(s):
         return out  # every figure holds a digit or a Chinese numeral: nothing to scan for
     for m in rules.mention_scan.finditer(s):
-        if m.group("mnum") is not None:
+        # the alternatives of the pattern exclude each other: the common one (N + unit) first
+        num_text, unit, pre, post, cur = m.group("num", "unit", "pre", "post", "cur")
+        if num_text is not None:
+            uclass = "money" if unit in rules.money_units else rules.units.get(unit, "other")
+        elif m.group("mnum") is not None:
             men, women = parse_numeral(m.group("mnum")), parse_numeral(m.group("fnum"))
             if men is None or women is None:
                 continue
@@ -542,7 +546,7 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
                                 "more_than" if men.more_than or women.more_than else "exact",
                                 "人", "person"))
             continue
-        if m.group("tnum") is not None:
+        elif m.group("tnum") is not None:
             t = parse_tenths(m.group("tnum"))
             if t is not None:
                 q = m.group("tpre")
@@ -550,23 +554,20 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
                                     rules.q_prefix[q] if q else
                                     ("more_than" if t.more_than else "exact"), "%", "percent"))
             continue
-        if m.group("pnum") is not None:
+        elif m.group("pnum") is not None:
             num_text, unit, uclass = m.group("pnum"), "%", "percent"
-        elif m.group("bnum") is not None:
-            num_text, unit, uclass = m.group("bnum"), "", "person_bare"
         else:
-            num_text, unit = m.group("num"), m.group("unit")
-            uclass = "money" if unit in rules.money_units else rules.units.get(unit, "other")
-        if s.endswith(rules.vague_before_t, 0, m.start()):
+            num_text, unit, uclass = m.group("bnum"), "", "person_bare"
+        start = m.start()
+        if s.endswith(rules.vague_before_t, 0, start):
             continue
-        if num_text[:1] in "十百千万亿" and s.endswith(rules.vague_round_t, 0, m.start()):
+        if num_text[:1] in "十百千万亿" and s.endswith(rules.vague_round_t, 0, start):
             continue
         if num_text == "一" and _DISTRIBUTIVE.match(s, m.end()):
             continue  # 一人一档, 一户一策: "one per ...", not a count
         n = parse_numeral(num_text.replace(" ", ""))
         if n is None:
             continue
-        pre, post = m.group("pre") or "", m.group("post") or ""
         if pre:
             qualifier = rules.q_prefix[pre]
         elif n.more_than:
@@ -577,9 +578,9 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
             qualifier = "exact"
         currency = None
         if uclass == "money":
-            currency = rules.money_units.get(unit) or (rules.money_prefixes.get(m.group("cur"))
-                                                       if m.group("cur") else None)
-        out.append(_Mention(m.start(), m.end(), n.value, qualifier, unit, uclass, currency))
+            currency = rules.money_units.get(unit) or (rules.money_prefixes.get(cur)
+                                                       if cur else None)
+        out.append(_Mention(start, m.end(), n.value, qualifier, unit, uclass, currency))
     return out
 
 
@@ -1041,7 +1042,7 @@ def _subset_of_arrest(st: _Sentence, cue_start: int, cue_end: int, m: _Mention,
 def _indefinite(st: _Sentence) -> None:
     """打掉一诈骗团伙 -> gangs_dismantled 1 (an indefinite 一 after the verb counts one)."""
     rules = st.rules
-    if not rules.indefinite_verb_re.search(st.s):
+    if "一" not in st.s or not rules.indefinite_verb_re.search(st.s):
         return  # no verb of such a metric right before a 一
     for t in st.tokens:
         for metric in t.args("verb"):
