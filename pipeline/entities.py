@@ -60,11 +60,14 @@ _DATELINE = re.compile(r"""
 
 # Police organ keywords. Order matters: longer forms first.
 _ORGAN = re.compile(r"""
+    (?=[公分司治刑警派网反])                # cheap pre-check: the first characters of the forms below
+    (?:
       (?P<national>公安部)
     | (?P<formal>公安厅|公安分局|公安局|分局|司法警察局|治安警察局|刑事警察局|警察局|警务处|警政署|警察厅)
     | (?P<station>派出所)
     | (?P<informal>警方|警局|网警|反诈中心|公安机关|公安(?!部|厅|局|分局|机关|干警|民警|工作|战线|队伍|大数据|系统|部门|院校|县)
                    (?P<unit>刑侦大队|刑警大队|反诈中心|反诈大队|经侦大队|网安大队)?)
+    )
 """, re.VERBOSE)
 
 
@@ -81,7 +84,9 @@ def _sar_organs() -> tuple[re.Pattern, dict[str, dict], frozenset[str]]:
 
 
 # Bare organ words of a local outlet (我县, 县公安局, 市公安局): the level of the unnamed agency.
-_BARE_ORGAN = re.compile(r"(?:(?<![\u4e00-\u9fff])|(?<=[我本该全]))(?P<lvl>省|市|县|区)(?:公安厅|公安局|公安分局)")
+# The level word first, then what stands before it (no Chinese character, or 我/本/该/全): a pattern
+# that starts with a character class is only tried where one of its characters is.
+_BARE_ORGAN = re.compile(r"(?P<lvl>省|市|县|区)(?:(?<![\u4e00-\u9fff].)|(?<=[我本该全].))(?:公安厅|公安局|公安分局)")
 
 # A branch bureau named after something that is not a division: (西安市公安局)高新分局, 开发区分局.
 _UNNAMED_BRANCH = re.compile(r"[\u4e00-\u9fff]{2,6}?(?<![的在和与及对将])(?:公安)?分局")
@@ -96,7 +101,11 @@ _STATION_STOP = set("的和与及、,，。;；:：在到由该经据向是为�
 _STATION_BAD = re.compile(r"^(?:就近|当地|属地|辖区|各|该|所在|附近|基层|全市|全县|全区|相关|各地|其)")
 
 # Self-reference of a county/district outlet: 我县, 本县, 县公安局 (without a name before it).
-_SELF_COUNTY = re.compile(r"(?:我|本|全)县|(?<![\u4e00-\u9fff])县公安局|县委|县长")
+# Every alternative starts with a plain character (so the regex engine skips to those).
+_SELF_COUNTY = re.compile(r"我县|本县|全县|县(?<![\u4e00-\u9fff]县)公安局|县委|县长")
+
+# A police station's name right after a bureau (微山县公安局|马坡派出所).
+_STATION_NEXT = re.compile(r"[\u4e00-\u9fff]{2,6}?派出所")
 
 
 @dataclass
@@ -279,7 +288,7 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
     def branch_follows(pos: int) -> bool:
         """兰州市公安局|七里河分局, 微山县公安局|马坡派出所: the bureau only names the branch or
         station that follows."""
-        if re.match(r"[\u4e00-\u9fff]{2,6}?派出所", text[pos:pos + 9]):
+        if _STATION_NEXT.match(text[pos:pos + 9]):
             return True
         if pos not in by_start:
             return False
@@ -416,6 +425,8 @@ def tag_entities(norm: NormText, meta: Meta) -> Entities:
     mentions = g.find_mentions(text)
     r = rules()
     for word, full in r["self_reference"].items():       # 本澳 -> 澳门, as a strong mention
+        if word not in text and re.escape(word) == word:  # a plain word that is not there
+            continue
         for m in re.finditer(word, text):
             mentions.append(Mention(m.start(), m.end(), word, tuple(g.by_full[full]), True))
     mentions.sort(key=lambda m: m.start)
