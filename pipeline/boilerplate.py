@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 # Sentence-final punctuation (half- and full-width) and CJK ideographs.
 _SENT_END = re.compile(r"[。!?！？]")
@@ -39,9 +40,9 @@ _BLOCK_STOP = frozenset({"nav", "meta"})
 _MENU_KINDS = frozenset({"ui", "nav", "menu"})
 
 
-@dataclass(frozen=True)
-class LineTag:
-    """One line of the text: ``[start, end)`` without its line break, ``stop`` after it."""
+class LineTag(NamedTuple):
+    """One line of the text: ``[start, end)`` without its line break, ``stop`` after it.
+    (Immutable: classifications are cached and shared.)"""
 
     start: int
     end: int
