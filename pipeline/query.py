@@ -33,6 +33,7 @@ import math
 import os
 import re
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from datetime import date
@@ -230,14 +231,15 @@ class TextBlocks:
             off = np.frombuffer(arr.buffers()[1], np.int64)[arr.offset:arr.offset + n + 1]
             data = arr.buffers()[2]
             valid.append(arr.is_valid().to_numpy(zero_copy_only=False))
-            for s in range(0, n, size):
-                e = min(s + size, n)
-                a, b = int(off[s]), int(off[e])
+            starts = np.arange(0, n, size)
+            lo.append((off[:-1] - np.repeat(off[starts], np.diff(np.append(starts, n))))
+                      .astype(np.int32))
+            for s, a, b in zip(starts.tolist(), off[starts].tolist(),
+                               off[np.minimum(starts + size, n)].tolist()):
                 blocks.append(self.CODEC.compress(data.slice(a, b - a) if data is not None
                                                   else pa.py_buffer(b""), asbytes=True))
                 raw.append(b - a)
-                lo.append((off[s:e] - a).astype(np.int32))
-                first.append(first[-1] + e - s)
+                first.append(first[-1] + min(size, n - s))
         self.blocks = blocks
         self.raw = np.array(raw, dtype=np.int64)          # uncompressed bytes per block
         self.first = np.array(first, dtype=np.int64)      # first row of each block (+ the end)
@@ -335,7 +337,10 @@ class Rows:
             if c in self.memory:
                 out[c] = self.memory[c].take(pa.array(rows, type=pa.int64()))
             elif c in self.blocks:
-                out[c] = self.blocks[c].take(rows)
+                blocks = self.blocks[c]
+                if isinstance(blocks, Future):         # still being built
+                    blocks = self.blocks[c] = blocks.result()
+                out[c] = blocks.take(rows)
         cols = []
         for c in self.columns:
             t = self.schema_all.field(c).type
@@ -390,6 +395,7 @@ class Rows:
         return got.take(pa.array([pos[int(r)] for r in rows.tolist()], type=pa.int64()))
 
 
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="antifraud-load")
 _DUCK: list = []
 _DUCK_LOCK = threading.Lock()
 
@@ -543,6 +549,11 @@ def open_build(build: str | os.PathLike) -> Data:
     need (``MEMORY_COLUMNS``, strings dictionary-encoded; evidence compressed); every other
     column, and the articles, are read from the Parquet partitions for the rows shown."""
     build = Path(build)
+    # the compressed evidence is built on a second thread meanwhile (pyarrow reads and
+    # compresses without the GIL); the first evidence rows wait for it
+    evidence = _BACKGROUND.submit(lambda: TextBlocks(
+        b.column(0) for b in pads.dataset(build / "facts.parquet", format="parquet").to_batches(
+            columns=["evidence"])))
     fmt = pads.ParquetFileFormat(
         read_options=pads.ParquetReadOptions(dictionary_columns=DICTIONARY_COLUMNS))
     ds = pads.dataset(build / "facts.parquet", format=fmt)
@@ -560,7 +571,6 @@ def open_build(build: str | os.PathLike) -> Data:
     del mem
     # one array per column (taking rows from 100 chunks would concatenate them on every take)
     cols = {c: _one_chunk(a) for c, a in cols.items()}
-    evidence = TextBlocks(b.column(0) for b in ds.to_batches(columns=["evidence"]))
     files = list(ds.files)
     detail = Rows(tables.FACTS_SCHEMA, files,
                   memory={c: cols[c] for c in MEMORY_COLUMNS if c != "duplicate_of"},
