@@ -153,14 +153,18 @@ def _len_cap() -> int:
     return 1 + max((x.max_len or 0) for x in rules().line_rules)
 
 
-def _split_lines(text: str) -> list[tuple[int, int, int]]:
-    out, pos = [], 0
-    while pos < len(text):
-        nl = text.find("\n", pos)
-        end = len(text) if nl < 0 else nl
-        out.append((pos, end, end if nl < 0 else nl + 1))
-        pos = end + 1 if nl >= 0 else len(text)
-    return out
+def _split_lines(text: str) -> tuple[list[str], list[tuple[int, int, int]]]:
+    """The lines of ``text`` (without their line breaks; no empty line after a final break) and
+    their (start, end, stop) offsets, ``stop`` after the line break."""
+    parts = text.split("\n")
+    if parts[-1] == "":
+        parts.pop()
+    spans, pos = [], 0
+    for p in parts:
+        end = pos + len(p)
+        spans.append((pos, end, min(end + 1, len(text))))
+        pos = end + 1
+    return parts, spans
 
 
 def _rule_applies(rule: _LineRule, line: str) -> bool:
@@ -235,8 +239,8 @@ def classify_lines(text: str) -> list[LineTag]:
 def _classified(text: str) -> tuple[LineTag, ...]:
     """``classify_lines``, cached: ``normalise`` and ``meta`` mostly classify the same text."""
     r = rules()
-    raw = _split_lines(text)
-    lines = [text[a:b].strip() for a, b, _ in raw]
+    parts, raw = _split_lines(text)
+    lines = [p.strip() for p in parts]
     kinds: list[str | None] = [None] * len(lines)
 
     # 1. rules that apply anywhere, single lines
@@ -315,11 +319,24 @@ def _mark_runs(lines: list[str], kinds: list[str | None], hits: list[bool], min_
         i = j
 
 
+@lru_cache(maxsize=_LINE_CACHE)
+def _block_header(line: str) -> str | None:
+    """``related`` for the header of a related-link block (相关新闻), ``legal`` for that of a
+    copyright block (版权声明), else None."""
+    r = rules()
+    if len(line) <= 30 and r.block_header.search(line):
+        return "related"
+    if len(line) <= 40 and r.legal_header.search(line):
+        return "legal"
+    return None
+
+
 def _mark_blocks(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line and len(line) <= 30 and r.block_header.search(line):
+        header = _block_header(line) if line else None
+        if header == "related":
             kinds[i] = "related"
             j = i + 1
             while j < len(lines) and kinds[j] not in _BLOCK_STOP and (
@@ -329,7 +346,7 @@ def _mark_blocks(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
                 j += 1
             i = j
             continue
-        if line and len(line) <= 40 and r.legal_header.search(line):
+        if header == "legal":
             kinds[i] = "legal"
             j = i + 1
             while j < len(lines) and (not lines[j] or kinds[j] is not None
