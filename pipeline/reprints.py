@@ -26,7 +26,7 @@ from .dedup import _significant_digits
 # say nothing about which story an article tells.
 MAX_ARTICLES_PER_KEY = 50
 MAX_DAYS_APART = 45
-MEMORY_LIMIT = "1GB"          # DuckDB's budget for the cross-article stage; it spills beyond
+MEMORY_LIMIT = "400MB"        # DuckDB's budget for the cross-article stage; it spills beyond
 _TITLE_NOISE = re.compile(r"[\s\W_]+|【合成数据】")
 
 
@@ -50,17 +50,28 @@ def _title_key(title: str | None) -> str:
     return _TITLE_NOISE.sub("", title) if isinstance(title, str) else ""
 
 
-def connect(memory_limit: str = MEMORY_LIMIT, temp_directory: str | None = None):
+def _rare_column(values: pa.Array, units: pa.Array) -> pa.Array:
+    """``_rare`` over Arrow columns (a DuckDB "arrow" function: one call per vector)."""
+    return pa.array([_rare(v, u) for v, u in zip(values.to_pylist(), units.to_pylist())],
+                    pa.bool_())
+
+
+def _title_key_column(titles: pa.Array) -> pa.Array:
+    """``_title_key`` over an Arrow column."""
+    return pa.array([_title_key(t) for t in titles.to_pylist()], pa.string())
+
+
+def connect(memory_limit: str | None = None, temp_directory: str | None = None):
     """A DuckDB connection with the two helper functions the rule uses, and a memory budget."""
     con = duckdb.connect()
-    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET memory_limit = '{memory_limit or MEMORY_LIMIT}'")
     if temp_directory:
         con.execute("SET temp_directory = ?", [str(temp_directory)])
     con.execute("SET preserve_insertion_order = false")
-    con.create_function("rare", _rare, ["DOUBLE", "VARCHAR"], "BOOLEAN",
-                        null_handling="special", side_effects=False)
-    con.create_function("title_key", _title_key, ["VARCHAR"], "VARCHAR",
-                        null_handling="special", side_effects=False)
+    con.create_function("rare", _rare_column, ["DOUBLE", "VARCHAR"], "BOOLEAN",
+                        type="arrow", null_handling="special", side_effects=False)
+    con.create_function("title_key", _title_key_column, ["VARCHAR"], "VARCHAR",
+                        type="arrow", null_handling="special", side_effects=False)
     return con
 
 
@@ -86,14 +97,16 @@ CREATE OR REPLACE TEMP TABLE pr AS         -- article pairs and the keys they sh
     GROUP BY a.article_id, b.article_id;
 """
 _STORY_PAIRS = f"""
-SELECT x, y FROM pr
-JOIN ra A ON A.article_id = pr.x JOIN ra B ON B.article_id = pr.y
-JOIN nk NX ON NX.article_id = pr.x JOIN nk NY ON NY.article_id = pr.y
+CREATE OR REPLACE TEMP TABLE pa AS         -- the articles of those pairs, what the rule compares
+    SELECT ra.article_id, ra.day::DATE AS day, ra.province, title_key(ra.title) AS t, nk.n
+    FROM ra JOIN nk ON nk.article_id = ra.article_id
+    WHERE ra.article_id IN (SELECT x FROM pr UNION SELECT y FROM pr);
+SELECT x, y FROM pr JOIN pa A ON A.article_id = pr.x JOIN pa B ON B.article_id = pr.y
 WHERE NOT coalesce(A.province <> B.province, false)
-  AND NOT coalesce(abs(date_diff('day', A.day::DATE, B.day::DATE)) > {MAX_DAYS_APART}, false)
-  AND ((shared >= 2 AND shared >= 0.5 * least(NX.n, NY.n))
-       OR (title_key(A.title) <> '' AND title_key(A.title) = title_key(B.title))
-       OR pr.rare = least(NX.n, NY.n))
+  AND NOT coalesce(abs(date_diff('day', A.day, B.day)) > {MAX_DAYS_APART}, false)
+  AND ((shared >= 2 AND shared >= 0.5 * least(A.n, B.n))
+       OR (A.t <> '' AND A.t = B.t)
+       OR pr.rare = least(A.n, B.n))
 """
 # The figures of the articles in story groups, in the order "first stated" is decided by.
 _GROUP_FACTS = """
@@ -137,14 +150,16 @@ def reprint_links(con) -> tuple[dict[str, str], dict[str, str]]:
     n_facts: dict[str, int] = {}
     n_linked: dict[str, int] = {}
     original: dict[str, str] = {}               # group -> its earliest article
-    for fid, aid, *key in con.execute(_GROUP_FACTS).fetchall():
-        g = group[aid]
-        original.setdefault(g, aid)
-        n_facts[aid] = n_facts.get(aid, 0) + 1
-        first_fid, first_aid = first.setdefault((g, *key), (fid, aid))
-        if first_aid != aid:          # the same figure again within one article is its own
-            dup_fact[fid] = first_fid
-            n_linked[aid] = n_linked.get(aid, 0) + 1
+    cur = con.execute(_GROUP_FACTS)
+    while rows := cur.fetchmany(50_000):     # in chunks: the groups' figures can be many
+        for fid, aid, *key in rows:
+            g = group[aid]
+            original.setdefault(g, aid)
+            n_facts[aid] = n_facts.get(aid, 0) + 1
+            first_fid, first_aid = first.setdefault((g, *key), (fid, aid))
+            if first_aid != aid:          # the same figure again within one article is its own
+                dup_fact[fid] = first_fid
+                n_linked[aid] = n_linked.get(aid, 0) + 1
     dup_art = {a: original[group[a]] for a, n in n_facts.items()
                if n_linked.get(a) == n and original[group[a]] != a}
     return dup_fact, dup_art
