@@ -275,6 +275,7 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
         from tqdm import tqdm
         bar = tqdm(total=len(files), unit=" file", desc="scanning", mininterval=0.5)
     inputs_ = cache.scan(files, prev, version, bar)
+    del files                       # the scan's Input rows say it all (compact, slotted)
     parts = cache.plan_partitions(inputs_)
     if bar is not None:
         bar.close()

@@ -117,7 +117,7 @@ def is_boundary(source: str) -> bool:
     return int.from_bytes(d, "big") % PART_TARGET == 0
 
 
-@dataclass
+@dataclass(slots=True)   # one per input file: compact at a million inputs
 class Input:
     source: str
     size: int
