@@ -781,10 +781,12 @@ def _counting(f: pd.DataFrame, fact_id: pa.Array, duplicate_of: pa.Array | pa.Ch
     start = np.minimum(start, end)
     in_rule = group >= 0
     # dated cumulative rows by (group, start, -end)
+    # (one stable sort of a packed key: a lexsort over three keys sorts three times)
     dc = np.flatnonzero(in_rule & cum & dated)
-    cum_order = dc[np.lexsort((-end[dc], start[dc], group[dc]))]
+    period = (group[dc] * BIG + start[dc]) * BIG          # + end: one group and one period
+    cum_order = dc[np.argsort(period + (BIG - 1 - end[dc]), kind="stable")]
     do = np.flatnonzero(in_rule & op & dated)
-    op_order = do[np.lexsort((end[do], group[do]))]
+    op_order = do[np.argsort(group[do] * BIG + end[do], kind="stable")]
     # ties: one group and one period, or one group and one undated article
     art = f["article_id"].cat.codes.to_numpy().astype(np.int64)
     undated = np.full(n, -1, np.int64)
@@ -793,7 +795,7 @@ def _counting(f: pd.DataFrame, fact_id: pa.Array, duplicate_of: pa.Array | pa.Ch
         undated[ud] = pd.factorize(group[ud] * (art.max() + 2) + art[ud] + 1)[0]
     tie = np.full(n, -1, np.int64)
     if len(dc):
-        tie[dc] = pd.factorize((group[dc] * BIG + start[dc]) * BIG + end[dc])[0]
+        tie[dc] = pd.factorize(period + end[dc])[0]
     uc = np.flatnonzero(in_rule & cum & ~dated)
     if len(uc):
         tie[uc] = undated[uc] + (tie.max() + 1)
