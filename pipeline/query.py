@@ -1,7 +1,7 @@
 """Read-side queries over the facts table: filter, count once, aggregate, format in Chinese.
 
-Pure functions (pandas, pyarrow, numpy); no Streamlit, no extraction code. The dashboard and
-the exports use the same calls::
+Pure functions (pandas, pyarrow, numpy; DuckDB for search); no Streamlit, no extraction code.
+The dashboard and the exports use the same calls::
 
     data = load(data_dir)                     # one consistent build (or None); from_frames(rows)
     view = select(data, Filters(campaigns=("断卡",)))
@@ -10,7 +10,12 @@ the exports use the same calls::
     evidence_table(view)                      # the matched facts, Chinese headers
 
 ``load`` does the heavy work once per build (categoricals, campaign membership, the sort orders
-of the counting rule); a filter change is then vectorised numpy over those arrays.
+of the counting rule); a filter change is then vectorised numpy over those arrays. Only what
+filtering and counting need is held in memory (``MEMORY_COLUMNS``, strings dictionary-encoded,
+the evidence sentences zstd-compressed in blocks): a million articles' 4.5 million facts take
+about 1.5 GB instead of 10. Every other column, and the article texts, are read from the build's
+Parquet partitions for the rows shown (``Rows``); free-text search runs in DuckDB over the
+partitions (``Search``).
 
 No double counting (``COUNTING_RULE`` states it on the page):
 
