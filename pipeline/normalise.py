@@ -15,6 +15,7 @@ Steps, in order, each keeping the offset map (``NormText.offsets``):
 from __future__ import annotations
 
 import difflib
+import operator
 import re
 from functools import lru_cache
 
@@ -31,12 +32,11 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹḿ"
 # Lower-case Latin letters (tone marks allowed), at most 7 of them: pinyin syllables, not
 # acronyms such as (APP) or words in brackets such as (记者 张三).
 _ROMANISATION = re.compile(rf"""
-    (?<=[\u3400-\u9fff\uf900-\ufaff])     # preceded by a CJK ideograph
-    (?:
-        [(（]                              # half- or full-width opening bracket
-        [a-z{_TONED}]{{1,7}}[1-5]?         # one syllable, optional tone digit
-        [)）]
-    )+
+    [(（]                                  # half- or full-width opening bracket (first: the regex
+    (?<=[\u3400-\u9fff\uf900-\ufaff][(（])  # engine skips to it) preceded by a CJK ideograph
+    [a-z{_TONED}]{{1,7}}[1-5]?             # one syllable, optional tone digit
+    [)）]
+    (?:[(（][a-z{_TONED}]{{1,7}}[1-5]?[)）])*  # more of them
 """, re.VERBOSE)
 
 # Hints that a traditional-script text comes from Hong Kong or Taiwan (OpenCC variant tables).
@@ -121,7 +121,12 @@ def is_traditional(text: str, converted: str | None = None) -> bool:
     if converted == text:                   # cheap pre-check: nothing changed (simplified text)
         return False
     if len(converted) == len(text):
-        changed = sum(a != b and a not in _BOTH_SCRIPTS for a, b in zip(text, converted))
+        changed = sum(map(operator.ne, text, converted))        # positions that differ ...
+        for c in _BOTH_SCRIPTS:                                   # ... less those of 著乾瞭
+            i = text.find(c)
+            while i >= 0:
+                changed -= converted[i] != c
+                i = text.find(c, i + 1)
     else:
         changed = abs(len(text) - len(converted)) + 1
     return changed >= 1 and changed >= 0.03 * len(_CJK.findall(text))
