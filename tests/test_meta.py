@@ -105,3 +105,19 @@ def test_outlet_from_site_name_and_domain():
 def test_script(text, script):
     assert detect_script(text) == script
     assert _meta(text or "空").script == (script if text else "simplified")
+    from pipeline.meta import _script_by_sets, _script_by_table
+    assert _script_by_sets(text) == _script_by_table(text) == script   # both ways of counting
+
+
+def test_script_counts_agree_on_mixed_texts():
+    """The per-text character sets and the table of all CJK characters (used in long builds)
+    count the same characters: random mixes of traditional, simplified and shared characters."""
+    import random
+
+    from pipeline.meta import _script_by_sets, _script_by_table
+    pool = "電信詐騙凍結資金萬顯著乾瞭电信诈骗冻结资金万显著干了的是在警方破获案件" + "abc 123,。"
+    rnd = random.Random(2)
+    texts = ["".join(rnd.choice(pool) for _ in range(rnd.randrange(1, 40))) for _ in range(500)]
+    got = [_script_by_table(t) for t in texts]
+    assert got == [_script_by_sets(t) for t in texts]
+    assert 50 < got.count("traditional") < 450
