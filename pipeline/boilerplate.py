@@ -71,6 +71,7 @@ class _Rules:
     legal_header: re.Pattern
     legal_anchors: tuple[str, ...]
     legal_terms: tuple[str, ...]
+    legal_anchor: re.Pattern      # any of the anchors (one search instead of one test each)
     head_before_nav_lines: int
     inline: tuple[tuple[str, re.Pattern], ...]
     inline_any: re.Pattern        # all inline rules in one: a line it misses has no inline token
@@ -127,6 +128,7 @@ def rules() -> _Rules:
         legal_header=_compile(data["legal"]["header"], frags),
         legal_anchors=tuple(data["legal"]["anchors"]),
         legal_terms=tuple(data["legal"]["terms"]),
+        legal_anchor=re.compile("|".join(map(re.escape, data["legal"]["anchors"]))),
         head_before_nav_lines=int(data["head_before_nav_lines"]),
         inline=tuple((r["kind"], _compile(r["pattern"], frags)) for r in data["inline_rules"]),
         inline_any=_union([_compile(r["pattern"], frags) for r in data["inline_rules"]]),
@@ -213,7 +215,7 @@ def _is_ui(line: str, r: _Rules) -> bool:
 
 
 def _is_legal(line: str, r: _Rules) -> bool:
-    if not any(a in line for a in r.legal_anchors):
+    if not r.legal_anchor.search(line):
         return False
     return sum(t in line for t in r.legal_terms) >= 2
 
