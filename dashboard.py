@@ -24,6 +24,12 @@ from pipeline import query as q
 from pipeline.export_ui import render_exports
 
 T0, C0 = time.perf_counter(), time.thread_time()
+LAPS: list[tuple[str, float]] = []          # (section, CPU time of this thread at its end)
+
+
+def lap(name: str) -> None:
+    """Mark the end of one section of the run (printed with ``ANTIFRAUD_TIMING``)."""
+    LAPS.append((name, time.thread_time()))
 ALL = "全部"
 st.set_page_config(page_title="反诈统计看板", page_icon="📊", layout="wide")
 
@@ -75,10 +81,11 @@ def evidence_rows(build: str, mtime: float, filters: str, _view: q.View) -> pd.D
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def fact_and_article(build: str, mtime: float, fact_id: str) -> tuple[dict, dict | None]:
-    """Every column of one fact and its article (read from the build's partitions), kept for
-    the reruns that show the same fact."""
+    """The shown columns of one fact and its article (read from the build's partitions), kept
+    for the reruns that show the same fact."""
     data = load_data(build, mtime)
-    row = q.fact_detail(data, fact_id)
+    row = q.fact_detail(data, fact_id, ["article_id", "title", "source", "evidence",
+                                        "evidence_start", "evidence_end"])
     return row, q.article_text(data, row["article_id"])
 
 
@@ -278,6 +285,7 @@ def main() -> None:
                 "再刷新本页。")
         return
     data = load_data(*key)
+    lap("load")
     if data.facts.empty:
         st.info("数据表已生成，但其中还没有任何统计数据。请用 antifraud build 处理更多稿件后刷新本页。")
         return
@@ -287,7 +295,9 @@ def main() -> None:
     params: dict[str, str | list[str]] = flt.to_query()
     metric = chart_metric(data, flt)
     filters = json.dumps(params, ensure_ascii=False, sort_keys=True)
+    lap("sidebar")
     res = computed(*key, filters, metric)
+    lap("computed")
     n = len(data.facts)
     view = q.View(data, *(np.unpackbits(res[k], count=n).view(bool)
                           for k in ("mask", "keep", "live")), flt.campaigns)
@@ -296,10 +306,13 @@ def main() -> None:
     else:
         headline_row(view, res)
         charts(data, res, metric)
+        lap("charts")
         render_exports(data, view, flt, metric)      # 导出 section: pipeline/export_ui.py
+        lap("exports")
         if metric:
             params["chart"] = metric
         params["fact"] = evidence(key, view, filters)
+        lap("evidence")
     if query_params() != {k: (v if isinstance(v, list) else [v]) for k, v in params.items()}:
         st.query_params.from_dict(params)
 
@@ -307,5 +320,8 @@ def main() -> None:
 main()
 if os.environ.get("ANTIFRAUD_TIMING"):
     # wall time, and CPU time of this script thread (robust to other load on the machine)
+    steps = [("start", C0)] + LAPS
     print(f"[timing] script run {1000 * (time.perf_counter() - T0):.1f} ms "
-          f"cpu {1000 * (time.thread_time() - C0):.1f} ms", file=sys.stderr, flush=True)
+          f"cpu {1000 * (time.thread_time() - C0):.1f} ms (cpu by section: "
+          + ", ".join(f"{b[0]} {1000 * (b[1] - a[1]):.0f}" for a, b in zip(steps, steps[1:]))
+          + ")", file=sys.stderr, flush=True)

@@ -42,7 +42,8 @@ from pipeline import query as q  # noqa: E402
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-TIMING = re.compile(r"\[timing\] script run ([\d.]+) ms cpu ([\d.]+) ms")
+TIMING = re.compile(r"\[timing\] script run ([\d.]+) ms cpu ([\d.]+) ms"
+                    r"(?: \(cpu by section: (.*)\))?")
 
 
 def peak_rss_mb(pid: int | str = "self") -> float:
@@ -117,6 +118,7 @@ class Server:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.runs: list[float] = []
         self.cpu: list[float] = []
+        self.sections: list[str] = []
         self.log: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -127,6 +129,7 @@ class Server:
             m = TIMING.search(line)
             if m:
                 self.cpu.append(float(m.group(2)))
+                self.sections.append(m.group(3) or "")
                 self.runs.append(float(m.group(1)))
 
     def wait_healthy(self, timeout: float = 120) -> None:
@@ -167,7 +170,9 @@ def change(page, server: Server, label: str, action) -> tuple[float, float, floa
     wall = 1000 * (time.perf_counter() - t)
     srv = server.runs[-1] if len(server.runs) > before else float("nan")
     cpu = server.cpu[-1] if len(server.cpu) > before else float("nan")
-    print(f"  {label:30s} server {srv:7.0f} ms (cpu {cpu:5.0f} ms)   browser {wall:7.0f} ms")
+    part = server.sections[-1] if len(server.sections) > before else ""
+    print(f"  {label:30s} server {srv:7.0f} ms (cpu {cpu:5.0f} ms)   browser {wall:7.0f} ms"
+          f"   [{part}]")
     return srv, cpu, wall
 
 

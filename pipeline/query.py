@@ -1283,12 +1283,13 @@ def evidence_table(view: View, limit: int | None = 1000) -> pd.DataFrame:
     return out
 
 
-def fact_detail(data: Data, fact_id: str) -> dict | None:
-    """Every column of one fact, or None."""
+def fact_detail(data: Data, fact_id: str, columns: list[str] | None = None) -> dict | None:
+    """Every column (or ``columns``) of the first fact with this id, or None."""
     i = pc.index(data.fact_ids, pa.scalar(fact_id, data.fact_ids.type)).as_py()
     if i is None or i < 0:
         return None
-    return data.detail.slice(int(i), 1).to_pylist()[0]
+    detail = data.detail if columns is None else data.detail.select(columns)
+    return detail.slice(int(i), 1).to_pylist()[0]
 
 
 def read_article(build: str | os.PathLike, article_id: str) -> dict | None:

@@ -161,7 +161,10 @@ def test_details_and_articles_same(builds):
     rows = rng.choice(len(n.facts), 40, replace=False)
     for i in rows.tolist() + [0, len(n.facts) - 1]:
         fid = str(n.facts["fact_id"].iloc[i])
-        assert q.fact_detail(n, fid) == old.fact_detail(o, fid)
+        full = old.fact_detail(o, fid)
+        assert q.fact_detail(n, fid) == full
+        cols = ["title", "evidence", "evidence_end", "source"]
+        assert q.fact_detail(n, fid, cols) == {c: full[c] for c in cols}
         aid = str(n.facts["article_id"].iloc[i])
         assert q.article_text(n, aid) == old.article_text(o, aid)
     assert q.fact_detail(n, "nope") is None and q.article_text(n, "nope") is None
