@@ -319,6 +319,9 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
         index.close()
         if bar is not None:
             bar.close()
+        plan.clear()                # the per-input bookkeeping is done with: free it before
+        inputs_.clear()             # the cross-article stage, the other big user of memory
+        prev.rows.clear()
         stats["partitions_rewritten_for_reprints"] = _mark_reprints(tmp)
         summary.update(_summarise(tmp))
         return {"articles": summary["articles"], "facts": summary["facts"],
