@@ -111,16 +111,18 @@ def _score(text: str) -> float:
 
 
 @lru_cache(maxsize=1)
-def _good_chars() -> re.Pattern:
-    """One character class: ``common_chars()`` and ``_GOOD_SYMBOLS`` (all non-ASCII)."""
-    return re.compile("[" + "".join(re.escape(c) for c in sorted(common_chars()))
-                      + _GOOD_SYMBOLS.pattern[1:-1] + "]")
-
-
-@lru_cache(maxsize=1)
 def _other_chars() -> re.Pattern:
-    """The non-ASCII characters outside ``_good_chars()``."""
-    return re.compile("[^\\x00-\\x7f" + _good_chars().pattern[1:-1] + "]")
+    """The non-ASCII characters other than ``common_chars()`` and ``_GOOD_SYMBOLS``."""
+    codes = sorted(map(ord, common_chars()))
+    runs: list[list[int]] = []                 # consecutive code points as ranges (faster compile)
+    for c in codes:
+        if runs and c == runs[-1][1] + 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    good = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+                   for a, b in runs)
+    return re.compile("[^\\x00-\\x7f" + good + _GOOD_SYMBOLS.pattern[1:-1] + "]")
 
 
 def _bom(data: bytes) -> tuple[str, str] | None:
@@ -471,6 +473,12 @@ _END = re.compile(r"</(?:body|html)\b", re.I)
 _TRAILER = re.compile(r"(?:\s|</(?:body|html)\s*>)*", re.I)
 
 
+@lru_cache(maxsize=None)
+def _meta_key(key: str) -> re.Pattern:
+    """A meta tag's property/name/... value that is ``key`` in any case (as ``_meta_strainer``)."""
+    return re.compile(rf"^{re.escape(key)}$", re.I)
+
+
 def _plain_markup(html: str) -> bool:
     """No markup that lxml's tree builder reads otherwise than its event interface."""
     seen = set()
@@ -516,7 +524,7 @@ def _page_lxml(html: str) -> HtmlDoc:
     def meta(*keys: str) -> str | None:                 # as _meta
         having = {attr: [t for t in metas if attr in t.attrib] for attr in _META_ATTRS}
         for key in keys:
-            rx = re.compile(rf"^{re.escape(key)}$", re.I)
+            rx = _meta_key(key)
             for attr in _META_ATTRS:
                 tag = next((t for t in having[attr] if rx.search(t.get(attr))), None)
                 if tag is not None and tag.get("content") and tag.get("content").strip():
