@@ -531,7 +531,7 @@ def fact_region(norm: NormText, sentence: Sentence, ents: Entities) -> Entities 
 
     named: set[Division] = set()      # divisions inside the article's region, however written
     sure: set[Division] = set()       # ... written so that they read as places
-    mentions = g.find_mentions(text)
+    mentions = _sentence_mentions(text)
     by_end = {m.end: m for m in mentions}
     for m in mentions:
         cands = [c for c in m.candidates if inside(c)]
@@ -550,6 +550,12 @@ def fact_region(norm: NormText, sentence: Sentence, ents: Entities) -> Entities 
     if len(named) != 1 or len(sure) != 1:
         return None
     return replace(ents, **_entities_for(g, sure.pop()))
+
+
+@lru_cache(maxsize=256)
+def _sentence_mentions(text: str) -> tuple[Mention, ...]:
+    """``find_mentions`` of a sentence, cached: the facts of a sentence share it."""
+    return tuple(gazetteer().find_mentions(text))
 
 
 def _best_region(g: Gazetteer, resolved, level: str | None = None) -> Division | None:
