@@ -31,12 +31,14 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹḿ"
 # Romanisation in brackets right after a CJK character, possibly repeated: 電(dian)(dian)信.
 # Lower-case Latin letters (tone marks allowed), at most 7 of them: pinyin syllables, not
 # acronyms such as (APP) or words in brackets such as (记者 张三).
+# The bracket comes first in the pattern (the regex engine then skips to brackets), the CJK
+# ideograph before it is a look-behind.
 _ROMANISATION = re.compile(rf"""
-    [(（]                                  # half- or full-width opening bracket (first: the regex
-    (?<=[\u3400-\u9fff\uf900-\ufaff][(（])  # engine skips to it) preceded by a CJK ideograph
+    [(（]                                  # half- or full-width opening bracket
+    (?<=[\u3400-\u9fff\uf900-\ufaff][(（])  # ... right after a CJK ideograph
     [a-z{_TONED}]{{1,7}}[1-5]?             # one syllable, optional tone digit
     [)）]
-    (?:[(（][a-z{_TONED}]{{1,7}}[1-5]?[)）])*  # more of them
+    (?:[(（][a-z{_TONED}]{{1,7}}[1-5]?[)）])*  # more of them: 電(dian)(dian)信
 """, re.VERBOSE)
 
 # Hints that a traditional-script text comes from Hong Kong or Taiwan (OpenCC variant tables).
