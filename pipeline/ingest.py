@@ -555,7 +555,8 @@ def _page_lxml(html: str) -> HtmlDoc:
         if any(x.tag == "header" for x in (*e.iterancestors(), *e.iterdescendants())):
             raise _OddPage                                # nested headers
         heads = [d for d in e.iterdescendants() if d.tag in _HEADLINES and not _below(d, dropped, e)]
-        if any(_below(h, set(heads), e) for h in heads):
+        head_set = set(heads)
+        if any(_below(h, head_set, e) for h in heads):
             raise _OddPage                                # a headline in a headline
         headlines[e] = heads
     out: list[str] = []
