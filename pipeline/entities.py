@@ -737,8 +737,9 @@ def _num(s: str) -> int:
 _N = r"(?:\d{1,2}|十[一二]?|[一二两三四五六七八九十])"
 # One pattern per kind of time expression; the named group tells which. Longest forms first.
 _PERIOD = re.compile(rf"""
-    (?=[\d今去上下前一二两三四五六七八九十第自从截本近目年])   # cheap pre-check: a first character
-    (?:                                                     # of one of the forms below
+    (?=\d{{1,4}}[年月日至到\-—~]                            # cheap pre-check: how the forms below
+      |[今去上下前一二两三四五六七八九十第自从截本近目年])     # start (a number: with 年 月 日 or 至 ...
+    (?:                                                     # after it, not 120名 or 2701.6万元)
       (?P<ym_ym>(?P<y1>(?:19|20)\d\d)年(?P<m1>\d{{1,2}})月(?:份)?(?:至|到|-|—|~)(?P<y2>(?:19|20)\d\d)年(?P<m2>\d{{1,2}})月(?:份)?)
     | (?P<md_d>(?:(?P<y3>(?:19|20)\d\d)年)?(?P<m3>\d{{1,2}})月(?P<d3>\d{{1,2}})日(?:至|到|-|—|~)(?:(?P<m4>\d{{1,2}})月)?(?P<d4>\d{{1,2}})日)
     | (?P<m_m>(?:(?P<y5>(?:19|20)\d\d)年|今年|去年)?(?P<m5>{_N})(?:月份?)?(?:至|到|-|—|~)(?P<m6>{_N})月(?:份)?(?!\d{{0,2}}日))
