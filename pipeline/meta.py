@@ -125,6 +125,8 @@ def _script_by_sets(text: str) -> str:
     # occurrences of traditional-only characters, then of simplified-only ones until they
     # are as many (a simplified text mostly has none of the first kind: no counting at all)
     trad = sum(map(text.count, chars & _TRADITIONAL))
+    if not trad:
+        return "simplified"
     simp = 0
     for c in chars & _SIMPLIFIED:
         if simp >= trad:
