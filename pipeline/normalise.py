@@ -134,14 +134,15 @@ def is_traditional(text: str, converted: str | None = None) -> bool:
     return changed >= 1 and changed >= 0.03 * len(_CJK.findall(text))
 
 
-def _convert(text: str, offsets: list[int], config: str) -> tuple[str, list[int]]:
+def _convert(text: str, offsets: list[int], config: str,
+             force: bool = False) -> tuple[str, list[int]]:
     """OpenCC conversion of a traditional text; where a line changes length, align with difflib.
 
-    Simplified text is left alone: converting it again would turn 显著 into 显着.
+    Simplified text is left alone (unless ``force``): converting it again would turn 显著 into 显着.
     """
     cc = _converter(config)
     out = t2s(text) if config == "t2s" else cc.convert(text)
-    if not is_traditional(text, out):
+    if not force and not is_traditional(text, out):
         return text, offsets
     if len(out) == len(text):
         return out, offsets
@@ -187,7 +188,17 @@ def normalise(text: str) -> NormText:
         cur = cur.replace("\r", "\n")
     cur, offsets = _delete(cur, offsets, [m.span() for m in _INVISIBLE.finditer(cur)])
     cur, offsets = _delete(cur, offsets, [m.span() for m in _ROMANISATION.finditer(cur)])
-    cur, offsets = _convert(cur, offsets, _opencc_config(cur))
-    cur = half_width(cur)
-    cur, offsets = _delete(cur, offsets, boilerplate_spans(cur))
-    return NormText(text=cur, offsets=offsets, original=text)
+    config = _opencc_config(cur)
+    conv, conv_offsets = _convert(cur, offsets, config)
+    kept, kept_offsets = _clean(conv, conv_offsets)
+    if conv is cur and t2s(cur) != cur and is_traditional(kept):
+        # the article is traditional, the site around it (removed as boilerplate) simplified:
+        # the script is the kept text's, so that normalising the result again changes nothing
+        kept, kept_offsets = _clean(*_convert(cur, offsets, config, force=True))
+    return NormText(text=kept, offsets=kept_offsets, original=text)
+
+
+def _clean(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    """Half-width forms, then boilerplate (navigation, related links, footers) removed."""
+    text = half_width(text)
+    return _delete(text, offsets, boilerplate_spans(text))

@@ -69,3 +69,15 @@ def test_offsets_are_monotonic_and_in_bounds(s):
 def test_simplified_text_is_not_reconverted(raw, clean):
     assert normalise(raw).text == clean
     assert normalise(normalise(raw).text).text == clean
+
+
+def test_script_is_decided_on_the_article_not_on_the_site_around_it():
+    """A traditional article on a page whose (simplified) footer is long: the footer is removed
+    as boilerplate and the article is converted, so that normalising again changes nothing and
+    the extraction sees 破获, not 破獲."""
+    footer = ("版权所有©某某市公安局网站 主办单位:某某市公安局宣传处 承办单位:某某市公安局网络安全"
+              "保卫支队 技术支持:某某信息技术有限公司 地址:某某市人民路一号 备案号:某ICP备12345678号\n")
+    n = normalise("警方近日破獲電信詐騙案3起。\n" + footer * 3)
+    assert n.text.strip() == "警方近日破获电信诈骗案3起。"
+    assert normalise(n.text).text == n.text
+    assert n.orig_slice(n.text.index("破获"), n.text.index("案")) == "破獲電信詐騙"
