@@ -661,7 +661,8 @@ def _prepare(col: dict, build: str, detail: pa.Table | Rows, search: Search,
     sizes = [len(f[c].cat.categories) + 1 for c in ("province", "city", "district")]
     packed = ((codes[0] + 1) * sizes[1] + codes[1] + 1) * sizes[2] + codes[2] + 1
     combo, uniq = pd.factorize(packed)
-    names = [np.asarray(f[c].cat.categories, dtype=object) for c in ("province", "city", "district")]
+    names = [np.asarray(f[c].cat.categories, dtype=object)
+             for c in ("province", "city", "district")]
     labels = []
     for u in uniq.tolist():
         d = u % sizes[2] - 1
