@@ -182,6 +182,10 @@ def test_text_blocks_take_any_rows():
     assert tb.take(np.arange(1000)).cast(pa.string()).equals(arr)
     assert len(tb.take(np.zeros(0, np.int64))) == 0
     assert tb.nbytes < pc.sum(pc.utf8_length(arr)).as_py() * 3
+    # empty chunks, and chunks holding only empty or null strings (no data buffer)
+    tb = q.TextBlocks([pa.array([], pa.string()), pa.array(["", None, ""], pa.string()),
+                       pa.array([], pa.string()), pa.array(["乙"], pa.string())], size=2)
+    assert tb.take(np.array([3, 0, 1, 2])).to_pylist() == ["乙", "", None, ""]
 
 
 def test_caseless_queries():
