@@ -425,6 +425,9 @@ class Search:
     evidence, plus ``\\x01`` and its simplified form where that differs): both are RE2 with case
     folding; a query without cased letters (Chinese, digits) is a plain ``contains``. Results are
     kept per query (most recent ``KEEP``), so other filter changes under one search are cheap.
+    The first search also keeps the simplified forms that differ from the evidence (few: the
+    traditional-script facts), so later searches read only the ``evidence`` column and match
+    those in memory with Arrow's ``match_substring`` (half the reading).
     """
 
     KEEP = 8
@@ -434,6 +437,7 @@ class Search:
         self.n, self.files, self.table, self.offsets = n, files, table, offsets
         self._lock = threading.Lock()
         self._cache: dict[str, np.ndarray] = {}
+        self._differ: tuple[np.ndarray, pa.Array] | None = None   # rows, simplified forms
 
     def rows(self, query: str) -> np.ndarray:
         """Row mask of the facts whose evidence contains ``query`` (ignoring case)."""
@@ -460,23 +464,45 @@ class Search:
         if _caseless(query):
             match = "contains({}, $q)"
         else:
-            params["q"] = con.execute("SELECT regexp_escape($q)", params).fetchone()[0]
+            params["q"] = con.execute("SELECT regexp_escape($q)", params).fetchall()[0][0]
             match = "regexp_matches({}, $q, 'i')"
+        if self.table is None:
+            params["files"] = self.files
+        hit = np.zeros(self.n, dtype=bool)
+        on_ev = f"coalesce({match.format('evidence')}, false)"
+        differ = "evidence IS DISTINCT FROM evidence_simplified"
         if "\x01" in query:   # the old search column, joined, so a match may span both forms
             where = match.format("CASE WHEN evidence = evidence_simplified THEN evidence ELSE "
                                  "coalesce(evidence, '') || chr(1) || "
                                  "coalesce(evidence_simplified, '') END")
+            hit[self._row_numbers(con.sql(f"SELECT {row} FROM {source} WHERE {where}",
+                                          params=params).to_arrow_table())] = True
+            return hit
+        if self._differ is None:    # both columns read once; the differing forms are kept
+            got = con.sql(f"SELECT {row}, {differ} AS differs, {on_ev} AS hit, CASE WHEN "
+                          f"{differ} THEN evidence_simplified END AS evidence_simplified "
+                          f"FROM {source} WHERE {differ} OR {on_ev}",
+                          params=params).to_arrow_table()
+            rows = self._row_numbers(got)
+            differs = got.column("differs").to_numpy(zero_copy_only=False)
+            hit[rows[got.column("hit").to_numpy(zero_copy_only=False)]] = True
+            self._differ = (rows[differs],
+                            got.column("evidence_simplified").filter(pa.array(differs))
+                            .combine_chunks())
         else:
-            where = (f"coalesce({match.format('evidence')}, false) OR "
-                     f"coalesce({match.format('evidence_simplified')}, false)")
-        if self.table is None:
-            params["files"] = self.files
-        got = con.execute(f"SELECT {row} FROM {source} WHERE {where}", params).fetchnumpy()
-        idx = (got["row"] if self.table is not None else
-               self.offsets[got["file_index"].astype(np.int64)] + got["file_row_number"])
-        hit = np.zeros(self.n, dtype=bool)
-        hit[np.asarray(idx, dtype=np.int64)] = True
+            hit[self._row_numbers(con.sql(f"SELECT {row} FROM {source} WHERE {on_ev}",
+                                          params=params).to_arrow_table())] = True
+        rows, simplified = self._differ
+        if len(rows):      # evidence_simplified = evidence elsewhere: matched above
+            m = pc.fill_null(pc.match_substring(simplified, query, ignore_case=True), False)
+            hit[rows[m.to_numpy(zero_copy_only=False)]] = True
         return hit
+
+    def _row_numbers(self, got: pa.Table) -> np.ndarray:
+        if self.table is not None:
+            return got.column("row").to_numpy().astype(np.int64)
+        return (self.offsets[got.column("file_index").to_numpy().astype(np.int64)]
+                + got.column("file_row_number").to_numpy().astype(np.int64))
 
 
 #: Characters without case (CJK ideographs and punctuation, kana, digits, ASCII and general
