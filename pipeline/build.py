@@ -200,6 +200,13 @@ def _worker_version() -> str:
     return cache.pipeline_version()
 
 
+DASK_TIMEOUT = 10   # seconds to reach the scheduler, and for it to have a worker
+
+
+class EngineError(RuntimeError):
+    """The engine cannot run: no or unreachable Dask scheduler, no workers, other code on them."""
+
+
 class _Engine:
     """Runs ``process_files`` over batches, results in submission order, a bounded number in flight."""
 
@@ -210,20 +217,45 @@ class _Engine:
 
     def __enter__(self):
         if self.engine == "dask":
-            from distributed import Client
-            self.client = Client(self.scheduler) if isinstance(self.scheduler, str) else self.scheduler
-            theirs = set(self.client.run(_worker_version).values())
-            if theirs - {self.version}:
-                raise RuntimeError("Dask workers run a different version of the pipeline "
-                                   f"({sorted(theirs)} != {self.version}): "
-                                   "install the same code on every worker")
-            self.jobs = max(1, sum(self.client.nthreads().values()))
+            try:
+                self._connect()
+            except BaseException:
+                self.__exit__(None, None, None)   # not called when __enter__ raises
+                raise
         elif self.engine != "local":
             raise ValueError(f"unknown engine {self.engine!r} (local or dask)")
         elif self.jobs > 1:
             import multiprocessing as mp
             self.pool = mp.get_context("fork").Pool(self.jobs)
         return self
+
+    def _connect(self):
+        """Open the Dask client, fail fast with an ``EngineError`` naming what to fix."""
+        from distributed import Client
+        if self.scheduler is None:
+            raise EngineError("--engine dask needs --scheduler ADDRESS, e.g. tcp://10.0.0.5:8786")
+        if isinstance(self.scheduler, str):
+            try:   # unreachable, refused, not a scheduler, malformed: all end here
+                self.client = Client(self.scheduler, timeout=DASK_TIMEOUT)
+            except Exception as e:
+                raise EngineError(f"cannot connect to the Dask scheduler at {self.scheduler} "
+                                  f"({type(e).__name__}: {e}); check the address "
+                                  "(tcp://HOST:8786) and that `dask scheduler` runs there") from None
+        else:
+            self.client = self.scheduler
+        try:
+            self.client.wait_for_workers(1, timeout=DASK_TIMEOUT)
+        except TimeoutError:
+            addr = self.client.scheduler.address
+            raise EngineError(f"the Dask scheduler at {addr} has no workers (waited "
+                              f"{DASK_TIMEOUT} s): start them with `dask worker {addr} "
+                              "--nworkers auto --nthreads 1`") from None
+        theirs = set(self.client.run(_worker_version).values())
+        if theirs - {self.version}:
+            raise EngineError("Dask workers run a different version of the pipeline "
+                              f"({sorted(theirs)} != {self.version}): "
+                              "install the same code on every worker")
+        self.jobs = max(1, sum(self.client.nthreads().values()))
 
     def __exit__(self, *exc):
         if self.pool is not None:
@@ -265,6 +297,9 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
     """
     out = Path(out)
     version = cache.pipeline_version()
+    if engine == "dask":   # check the cluster before a long scan, not after it
+        with _Engine(jobs, engine, scheduler, version):
+            pass
     files = _discover(inputs)
     prev = cache.Previous.load(tables.current_build(out), None)
     if prev.folder is not None:

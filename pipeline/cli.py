@@ -11,16 +11,23 @@ import sys
 def cmd_build(args: argparse.Namespace) -> int:
     """Read INPUT files and folders (.txt .html .htm .jsonl .csv, recursive) and write
     OUT/articles.parquet and OUT/facts.parquet, then print a summary. Exit status: 0 done;
-    3 done, but --strict and some inputs were skipped; 4 another build is writing to OUT."""
-    from .build import build
+    3 done, but --strict and some inputs were skipped; 4 another build is writing to OUT;
+    5 --engine dask cannot run (no scheduler reached, no workers, other code on them)."""
+    from .build import EngineError, build
     from .lock import BuildLocked
 
+    if args.scheduler and args.engine != "dask":
+        print("--scheduler needs --engine dask.", file=sys.stderr)
+        return 2
     try:
         summary = build(args.inputs, args.out, progress=not args.quiet and sys.stderr.isatty(),
                         jobs=args.jobs, engine=args.engine, scheduler=args.scheduler)
     except BuildLocked as e:
         print(str(e), file=sys.stderr)
         return 4
+    except EngineError as e:
+        print(f"{e}. No tables were written to {args.out}.", file=sys.stderr)
+        return 5
     print("\n".join(summary.lines()))
     failed = sum(n for kind, n in summary.skipped.items() if not kind.startswith("duplicate"))
     if args.strict and failed:
@@ -112,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--strict", action="store_true",
                    help="exit 3 if any input was skipped (other than as a duplicate), after "
                         "writing the tables and printing the summary")
-    b.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (default: 1)")
+    b.add_argument("-j", "--jobs", type=int, default=1,
+                   help="worker processes (default: 1; with --engine dask the cluster's worker "
+                        "threads are used instead)")
     b.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="local processes, or a Dask distributed cluster (default: local)")
     b.add_argument("--scheduler", metavar="ADDRESS",

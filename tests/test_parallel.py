@@ -1,10 +1,13 @@
 """Parallel engines write the same tables as the single-process build: local processes
 (``jobs=2``) and a Dask distributed cluster (a LocalCluster of 2 worker processes)."""
+import socket
+
 import pandas as pd
 import pytest
 
-from pipeline import cache, synth, tables
-from pipeline.build import build
+from pipeline import build as build_mod
+from pipeline import cache, cli, synth, tables
+from pipeline.build import EngineError, build
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +40,13 @@ def test_dask_cluster_writes_the_same_tables(corpus, serial, tmp_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client:
-            s = build([str(corpus)], tmp_path, engine="dask", scheduler=client, batch_size=7)
+            with distributed.get_task_stream(client) as ts:
+                s = build([str(corpus)], tmp_path, engine="dask", scheduler=client, batch_size=7)
             assert s.processed > 100
-            # the workers really ran the batches
-            assert sum(client.run(lambda dask_worker: len(dask_worker.data) >= 0).values()) == 2
+            # the workers really ran the batches: every batch of 7 files, on both workers
+            ran = [t for t in ts.data if str(t["key"]).startswith("process_files")]
+            assert len(ran) >= -(-s.processed // 7)
+            assert len({t["worker"] for t in ran}) == 2
     _equal(tables.read_tables(tmp_path), serial)
 
 
@@ -49,5 +55,35 @@ def test_dask_refuses_workers_with_other_code(monkeypatch, tmp_path, corpus):
     monkeypatch.setattr(cache, "pipeline_version", lambda: "not-what-workers-run")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client, pytest.raises(RuntimeError, match="version"):
+        with distributed.Client(cluster) as client, pytest.raises(EngineError, match="version"):
             build([str(corpus)], tmp_path, engine="dask", scheduler=client)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("address", [f"tcp://127.0.0.1:{_free_port()}", "no-port-here"])
+def test_cli_names_an_unreachable_scheduler(address, monkeypatch, tmp_path, corpus, capsys):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(build_mod, "DASK_TIMEOUT", 1)
+    argv = ["build", str(corpus), "--out", str(tmp_path / "out"), "-q", "--engine", "dask"]
+    assert cli.main(argv + ["--scheduler", address]) == 5
+    err = capsys.readouterr().err
+    assert f"cannot connect to the Dask scheduler at {address}" in err
+    assert "Traceback" not in err and "No tables were written" in err
+    assert not (tmp_path / "out" / "facts.parquet").exists()
+    assert cli.main(argv) == 5                              # no --scheduler at all
+    assert "--engine dask needs --scheduler" in capsys.readouterr().err
+    assert cli.main(argv[:-2] + ["--scheduler", address]) == 2   # without --engine dask
+    assert "--scheduler needs --engine dask" in capsys.readouterr().err
+
+
+def test_dask_refuses_a_scheduler_without_workers(monkeypatch, tmp_path, corpus):
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(build_mod, "DASK_TIMEOUT", 1)
+    with distributed.LocalCluster(n_workers=0, dashboard_address=None) as cluster:
+        with pytest.raises(EngineError, match="has no workers"):
+            build([str(corpus)], tmp_path, engine="dask", scheduler=cluster.scheduler_address)
