@@ -584,16 +584,16 @@ def open_build(build: str | os.PathLike) -> Data:
     need (``MEMORY_COLUMNS``, strings dictionary-encoded; evidence compressed); every other
     column, and the articles, are read from the Parquet partitions for the rows shown."""
     build = Path(build)
-    # the compressed evidence is built on a second thread meanwhile (pyarrow reads and
-    # compresses without the GIL); the first evidence rows wait for it
-    evidence = _BACKGROUND.submit(lambda: TextBlocks(
-        b.column(0) for b in pads.dataset(build / "facts.parquet", format="parquet").to_batches(
-            columns=["evidence"])))
     fmt = pads.ParquetFileFormat(
         read_options=pads.ParquetReadOptions(dictionary_columns=DICTIONARY_COLUMNS))
     ds = pads.dataset(build / "facts.parquet", format=fmt)
     names = set(ds.schema.names)
-    mem = ds.to_table(columns=[c for c in MEMORY_COLUMNS if c in names])
+    mem = ds.to_table(columns=[c for c in MEMORY_COLUMNS if c in names])     # on all cores
+    # the compressed evidence is built on a second thread while the rest is prepared (pyarrow
+    # reads and compresses without the GIL); the first evidence rows wait for it
+    evidence = _BACKGROUND.submit(lambda: TextBlocks(
+        b.column(0) for b in pads.dataset(build / "facts.parquet", format="parquet").to_batches(
+            columns=["evidence"])))
     cols = {}
     for c in MEMORY_COLUMNS:
         t = tables.FACTS_SCHEMA.field(c).type
@@ -658,7 +658,7 @@ def _cat(arr: pa.ChunkedArray | pa.Array) -> pd.Categorical:
     remap[seen] = np.arange(len(seen))
     codes = remap[idx]                               # -1 stays -1 (remap[-1] is the spare -1)
     names = pd.Index(arr.dictionary.take(pa.array(seen, type=pa.int64())).to_pandas())
-    return pd.Categorical.from_codes(codes, categories=names)
+    return pd.Categorical.from_codes(codes, categories=names, validate=False)   # in range
 
 
 def _datetimes(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
