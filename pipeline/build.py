@@ -112,6 +112,8 @@ class Summary:
     reused: int = 0        # input files whose rows were taken from the previous build
     dropped: Counter = field(default_factory=Counter)   # facts dropped by validate: reason kind -> n
     processed: int = 0     # input files read and processed
+    removed: int = 0       # input files of the previous build that are gone (their rows too)
+    partitions: tuple = (0, 0)   # (partitions written, of which hard-linked from the previous build)
     skipped_files: list = field(default_factory=list)   # (source, reason), the first SHOW_SKIPPED
 
     def lines(self) -> list[str]:
@@ -126,7 +128,9 @@ class Summary:
         out += [f"  {m}: {n}" for m, n in sorted(self.facts_per_metric.items())]
         out += [f"facts dropped ({n}): {kind}" for kind, n in sorted(self.dropped.items())]
         out.append(f"input files processed: {self.processed}  reused from the previous build: "
-                   f"{self.reused}")
+                   f"{self.reused}  removed (gone from INPUT): {self.removed}")
+        out.append(f"partitions: {self.partitions[0]}  hard-linked from the previous build: "
+                   f"{self.partitions[1]}")
         out.append(f"tables written to {self.out}")
         return out
 
@@ -322,6 +326,7 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
         link = prev.parts.get(sig) if all(m.reuse for m in members) else None
         plan.append((members, sig, link, [] if link else _batches(members, batch_size)))
     stats = {"processed": sum(not m.reuse for m in inputs_), "reused": sum(m.reuse for m in inputs_),
+             "removed": len(prev.rows) - sum(m.source in prev.rows for m in inputs_),
              "partitions": len(plan), "partitions_linked": sum(p[2] is not None for p in plan)}
 
     def fill(tmp: Path) -> dict:
@@ -370,7 +375,8 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
     s.skipped_files = summary["skipped_files"]
     s.facts_per_metric.update(summary["metrics"])
     s.dropped.update(summary["dropped"])
-    s.reused, s.processed = stats["reused"], stats["processed"]
+    s.reused, s.processed, s.removed = stats["reused"], stats["processed"], stats["removed"]
+    s.partitions = (stats["partitions"], stats["partitions_linked"])
     return s
 
 

@@ -51,8 +51,13 @@ def test_rebuild_of_unchanged_inputs_reuses_everything(corpus, tmp_path):
     assert m1["partitions"] > 5
     again = build([str(corpus)], out)
     m2 = _manifest(out)
-    assert again.processed == 0 and again.reused == n
+    assert again.processed == 0 and again.reused == n and again.removed == 0
     assert m2["partitions_linked"] == m2["partitions"] == m1["partitions"]
+    assert again.partitions == (m1["partitions"], m1["partitions"])
+    # linked, not copied: every partition file is the previous build's file (same inode)
+    old, new = (tables.current_build(out).parent / m["build_id"] for m in (m1, m2))
+    for f in new.rglob("part-*.parquet"):
+        assert f.stat().st_ino == (old / f.relative_to(new)).stat().st_ino
     assert m2["build_id"] != m1["build_id"]          # still a new build, switched atomically
     assert again.lines()[:-1] != [] and first.facts_per_metric == again.facts_per_metric
 
@@ -70,9 +75,13 @@ def test_changes_are_processed_and_equal_a_fresh_build(corpus, tmp_path):
     shutil.copytree(tmp_path / "more" / "synthetic" / "0000", corpus / "new")
     shutil.copy(files[20], corpus / "new" / "copy.txt")                 # ... and a byte copy
     s = build([str(corpus)], out)
-    assert s.processed == 1 + 5 + 1 and s.reused == n - 2
+    assert s.processed == 1 + 5 + 1 and s.reused == n - 2 and s.removed == 1
+    assert "removed (gone from INPUT): 1" in "\n".join(s.lines())
     m = _manifest(out)
     assert 0 < m["partitions_linked"] < m["partitions"]
+    linked = {f.name for f in tables.current_build(out).rglob("part-*.parquet")
+              if f.stat().st_nlink > 1}
+    assert len(linked) == m["partitions_linked"]   # in both folders, so counted once by name
     arts, facts = tables.read_tables(out)
     assert str(files[3]) not in set(arts["source"]) and str(files[3]) not in set(facts["source"])
     copy = arts[arts["source"] == str(corpus / "new" / "copy.txt")].iloc[0]
