@@ -191,14 +191,16 @@ def peak_rss(folder: Path, jobs: int, extra: list[str] | None = None, out: Path 
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=2000, help="synthetic articles for the speed run")
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=2000,
+                    help="synthetic articles for the speed run (default 2000)")
     ap.add_argument("--real", action="store_true", help="add the real dev corpus (../shared)")
-    ap.add_argument("--stage-sample", type=int, default=500, help="files for the stage breakdown")
+    ap.add_argument("--stage-sample", type=int, default=500, help="files for the stage breakdown (default 500)")
     ap.add_argument("--memory", type=int, nargs="*", metavar="N", help="peak RSS of builds of N articles")
     ap.add_argument("--incremental", type=int, metavar="N", help="N articles, then 100 new ones")
-    ap.add_argument("--jobs", type=int, default=1, help="processes for --memory/--incremental")
-    ap.add_argument("--work", default="/tmp/antifraud-bench", help="cache of synthetic corpora")
+    ap.add_argument("--jobs", type=int, default=1, help="processes for --memory/--incremental (default 1)")
+    ap.add_argument("--work", default="/tmp/antifraud-bench", help="cache of synthetic corpora (default /tmp/antifraud-bench)")
     ap.add_argument("--json", help="also write the figures to this JSON file")
     ap.add_argument("--all", action="store_true",
                     help="every figure the README quotes: speed (with --real), memory at 10,000 "

@@ -246,9 +246,11 @@ def with_server(data_dir: Path, data: q.Data) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100_000, help="synthetic articles (default 100000)")
-    ap.add_argument("--data", default="/tmp/antifraud-bench", help="tables folder")
+    ap.add_argument("--data", default="/tmp/antifraud-bench", help="tables folder, made with `antifraud synth N --tables-only` unless it "
+                    "holds those of N synthetic articles (default /tmp/antifraud-bench)")
     ap.add_argument("--no-browser", action="store_true", help="skip the real-server part")
     a = ap.parse_args()
     out = Path(a.data)
