@@ -304,6 +304,8 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
     if engine == "dask":   # check the cluster before a long scan, not after it
         with _Engine(jobs, engine, scheduler, version):
             pass
+        # workers open the paths themselves, from their own working folder
+        inputs = [os.path.abspath(i) for i in inputs]
     files = _discover(inputs)
     prev = cache.Previous.load(tables.current_build(out), None)
     if prev.folder is not None:

@@ -35,13 +35,15 @@ def test_local_processes_write_the_same_tables(corpus, serial, tmp_path):
     _equal(tables.read_tables(tmp_path), serial)
 
 
-def test_dask_cluster_writes_the_same_tables(corpus, serial, tmp_path):
+def test_dask_cluster_writes_the_same_tables(corpus, serial, tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
+        # a relative INPUT: the workers run in another folder, they must get absolute paths
+        monkeypatch.chdir(corpus.parent)
         with distributed.Client(cluster) as client:
             with distributed.get_task_stream(client) as ts:
-                s = build([str(corpus)], tmp_path, engine="dask", scheduler=client, batch_size=7)
+                s = build([corpus.name], tmp_path, engine="dask", scheduler=client, batch_size=7)
             assert s.processed > 100
             # the workers really ran the batches: every batch of 7 files, on both workers
             ran = [t for t in ts.data if str(t["key"]).startswith("process_files")]
