@@ -389,12 +389,16 @@ def _concat(parts: list[pa.Table], sch: pa.Schema) -> pa.Table:
 def _index_rows(members: list[cache.Input], arts: pa.Table, part: str, sig: str) -> list[dict]:
     """Index rows of a written partition: which article ids each input file produced."""
     ids: dict[str, list[str]] = {}
+    unread = set()   # read failed (a worker without the mount, I/O error): not reused next time
     srcs = arts["source"].to_pylist()
     names = {m.source for m in members}
-    for src, aid in zip(srcs, arts["article_id"].to_pylist()):
+    for src, aid, why in zip(srcs, arts["article_id"].to_pylist(), arts["reason"].to_pylist()):
         f = src if src in names else src.rpartition("#")[0]   # records: "path#N"
         ids.setdefault(f, []).append(aid)
-    return [{"source": m.source, "size": m.size, "mtime_ns": m.mtime_ns, "sha256": m.sha256,
+        if why and why.startswith("unreadable"):
+            unread.add(f)
+    return [{"source": m.source, "size": m.size, "mtime_ns": m.mtime_ns,
+             "sha256": "error:unreadable" if m.source in unread else m.sha256,
              "duplicate_of": m.duplicate_of, "part": part, "signature": sig,
              "article_ids": ids.get(m.source, [])} for m in members]
 

@@ -93,6 +93,26 @@ def test_changes_are_processed_and_equal_a_fresh_build(corpus, tmp_path):
     assert_same_tables(out, fresh)
 
 
+def test_an_input_that_could_not_be_read_is_read_again(corpus, tmp_path, monkeypatch):
+    from pipeline import build as B
+    victim = str(sorted(corpus.rglob("*.txt"))[5])
+    real = B.read_inputs
+
+    def flaky(paths):   # an I/O error, or a Dask worker without the shared folder mounted
+        if paths == [victim]:
+            return [B.RawDoc(source=victim, status="skipped", reason="unreadable: OSError: EIO")]
+        return real(paths)
+
+    out = tmp_path / "out"
+    monkeypatch.setattr(B, "read_inputs", flaky)
+    build([str(corpus)], out)
+    monkeypatch.setattr(B, "read_inputs", real)
+    s = build([str(corpus)], out)
+    assert s.processed == 1 and s.reused == _n_files(corpus) - 1
+    arts, _ = tables.read_tables(out)
+    assert arts.loc[arts["source"] == victim, "status"].tolist() == ["ok"]
+
+
 def test_a_new_pipeline_version_processes_everything(corpus, tmp_path, monkeypatch):
     out = tmp_path / "out"
     build([str(corpus)], out)
