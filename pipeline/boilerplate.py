@@ -30,6 +30,7 @@ from typing import NamedTuple
 # Sentence-final punctuation (half- and full-width) and CJK ideographs.
 _SENT_END = re.compile(r"[。!?！？]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_NOT_CJK = re.compile(r"[^\u3400-\u9fff\uf900-\ufaff]+")
 # A figure with its unit: a legal notice never states one (guard of the legal rule).
 _FIGURE = re.compile(r"\d\s*(?:万|亿)?\s*(?:元|起|名|人|个|张|部|件|%)")
 _COPYRIGHT = re.compile(r"(?i)copyright|版权|转载")
@@ -223,7 +224,7 @@ def _is_legal(line: str, r: _Rules) -> bool:
 @lru_cache(maxsize=_LINE_CACHE)
 def is_body(line: str) -> bool:
     """Paragraph-like: a sentence with some Chinese, or a long run of Chinese (truncated text)."""
-    n = len(_CJK.findall(line))
+    n = len(_NOT_CJK.sub("", line))   # the CJK ideographs (one string, not one per character)
     return (n >= 15 and bool(_SENT_END.search(line))) or (n >= 30 and line.count(",") >= 2) or n >= 60
 
 

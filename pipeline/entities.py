@@ -629,8 +629,10 @@ _UNQUOTED_ACTION = re.compile(r"""
 _CODENAME = re.compile(r"代号(?:为)?[“\"「『]([^”\"」』\n]{1,20})[”\"」』]")
 
 
+@lru_cache(maxsize=4096)
 def canonical_campaign(name: str) -> str | None:
     """The taxonomy name of a written campaign name, or the cleaned name when it is not listed.
+    Cached: the same few names recur from article to article (the taxonomy is loaded once).
 
     >>> canonical_campaign("雲劍-2022".replace("雲劍", "云剑")), canonical_campaign("断卡行动")
     ('云剑2022', '断卡')

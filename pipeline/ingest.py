@@ -721,12 +721,12 @@ def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
 def _expand(paths: Iterable[str]) -> Iterator[tuple[Path, str | None]]:
     for p in paths:
         path = Path(p)
-        if path.is_dir() and not path.is_symlink():
-            yield from _walk(path)
-        elif path.is_dir():  # an explicitly given link to a folder is followed
-            yield from _walk_link(path)
-        else:
+        if not path.is_dir():   # a file (or nothing): one stat, the common case
             yield path, None
+        elif not path.is_symlink():
+            yield from _walk(path)
+        else:                   # an explicitly given link to a folder is followed
+            yield from _walk_link(path)
 
 
 def _walk_link(path: Path) -> Iterator[tuple[Path, str | None]]:
