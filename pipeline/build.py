@@ -150,7 +150,8 @@ def _rows_to_table(rows: list[dict], sch: pa.Schema) -> pa.Table:
     """Row dicts -> Arrow table of schema ``sch`` (columnar, no pandas on the way)."""
     arrays = []
     for f in sch:
-        col = [r.get(f.name) for r in rows]
+        name = f.name   # read once: Arrow makes a new str (hashed again) at every ``f.name``
+        col = [r.get(name) for r in rows]
         if pa.types.is_date32(f.type):
             strs = pa.array([v if isinstance(v, str) else (None if v is None else str(v))
                              for v in col], pa.string())
