@@ -103,10 +103,12 @@ def detect_script(text: str) -> str:
     return _script_by_sets(text)
 
 
-# A long build converts every CJK character once (0.13 s) and counts each kind of character with
-# one regex class (4 us a text); until then, the characters of each text are converted when first
-# seen (40 us a text). Both count the same characters.
-TABLE_AFTER = 4000
+# A long build converts every CJK character once (0.026 s once OpenCC's t2s and s2t are loaded,
+# which both ways need) and counts each kind of character with one regex class (4 us a text);
+# until then, the characters of each text are converted when first seen and the text's character
+# set is built (35-50 us a text). Both count the same characters; the table pays off after ~600
+# texts, so a small build (tests, a few files) never builds it.
+TABLE_AFTER = 500
 _texts = 0
 
 
