@@ -199,7 +199,9 @@ def with_server(data_dir: Path, data: q.Data) -> None:
             t_all = time.perf_counter() - server.t0
             print(f"server start -> health {t_health:.1f} s, -> first chart {t_first:.1f} s, "
                   f"-> page complete {t_all:.1f} s (first run of the script "
-                  f"{server.runs[0] if server.runs else float('nan'):.0f} ms, includes loading)")
+                  f"{server.runs[0] if server.runs else float('nan'):.0f} ms, includes loading; "
+                  f"cpu {server.cpu[0] if server.cpu else float('nan'):.0f} ms: "
+                  f"{server.sections[0] if server.sections else ''})")
             sb = page.locator('[data-testid="stSidebar"]')
 
             def pick(label: str, value: str):
