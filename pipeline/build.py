@@ -200,9 +200,14 @@ def _batches(members: list[cache.Input], size: int) -> list[list[tuple]]:
     return [todo[i:i + size] for i in range(0, len(todo), size)]
 
 
+# The version of the code this process loaded, hashed when it first imported the pipeline: a
+# Dask worker started before the code on its disk was upgraded still reports the old code.
+_LOADED_VERSION = cache.pipeline_version()
+
+
 def _worker_version() -> str:
     """The pipeline version a worker runs (sent to Dask workers by reference, run there)."""
-    return cache.pipeline_version()
+    return _LOADED_VERSION
 
 
 DASK_TIMEOUT = 10   # seconds to reach the scheduler, and for it to have a worker

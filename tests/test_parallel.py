@@ -61,6 +61,23 @@ def test_dask_refuses_workers_with_other_code(monkeypatch, tmp_path, corpus):
             build([str(corpus)], tmp_path, engine="dask", scheduler=client)
 
 
+def _load_old_code():
+    from pipeline import build as b
+    b._LOADED_VERSION = "code-loaded-before-an-upgrade"
+
+
+def test_dask_refuses_a_worker_that_loaded_older_code(tmp_path, corpus):
+    """A worker started before the code on its disk was upgraded runs the old code: the check
+    asks for the version the worker loaded, not for the files on its disk."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            client.run(_load_old_code)
+            with pytest.raises(EngineError, match="version"):
+                build([str(corpus)], tmp_path, engine="dask", scheduler=client)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
