@@ -556,6 +556,66 @@ class Data:
     article_ids: pa.Array | None = None     # article_id of each row of ``articles``
     choices: dict | None = None            # filter values present (``_choices``), made once
     fact_ids: pa.Array | None = None        # fact_id of each row (for ``fact_detail``)
+    synthetic: np.ndarray | None = None     # per row: the fact comes from a synthetic article
+    synthetic_all: tuple[int, int] | None = None   # ``synthetic_articles`` of the whole build
+
+
+# --------------------------------------------------------------------------------------------
+# Synthetic data (``antifraud synth``): marked wherever it is shown
+# --------------------------------------------------------------------------------------------
+
+#: What ``pipeline.synth`` puts in the title and outlet of every article it makes (the
+#: traditional-script pages carry the converted form).
+SYNTHETIC_MARKS = ("合成数据", "合成數據")
+SYNTHETIC_TAG = "【合成数据】"
+_SYNTHETIC_RE = "|".join(re.escape(m) for m in SYNTHETIC_MARKS)
+
+
+def marked_synthetic(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Per row of a string column (plain or dictionary-encoded): does it carry a synthetic mark.
+    A dictionary column is matched once per distinct string.
+
+    >>> marked_synthetic(pa.array(["【合成数据】某市", "示例日报", None, "【合成數據】某市"])).tolist()
+    [True, False, False, True]
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        parts = [marked_synthetic(c) for c in arr.chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, bool)
+    if pa.types.is_dictionary(arr.type):
+        hit = np.append(marked_synthetic(arr.dictionary), False)        # [-1]: null
+        idx = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return hit[idx]
+    if not len(arr):
+        return np.zeros(0, bool)
+    return pc.fill_null(pc.match_substring_regex(arr, _SYNTHETIC_RE), False).to_numpy(
+        zero_copy_only=False).astype(bool)
+
+
+def _synthetic_rows(columns: list) -> np.ndarray | None:
+    """Per row: title or outlet marked synthetic (``columns``: those present); None if none."""
+    out = None
+    for arr in columns:
+        m = marked_synthetic(arr)
+        out = m if out is None else out | m
+    return out
+
+
+def synthetic_articles(data: Data, mask: np.ndarray | None = None) -> tuple[int, int]:
+    """(synthetic articles, all articles) among the facts of ``mask`` (default: the whole
+    build). An article is synthetic when its title or outlet carries ``SYNTHETIC_MARKS``."""
+    if mask is None and data.synthetic_all is not None:
+        return data.synthetic_all
+    codes = data.facts["article_id"].cat.codes.to_numpy()
+    k = len(data.facts["article_id"].cat.categories)
+    sel = codes if mask is None else codes[mask]
+    seen = np.bincount(sel[sel >= 0], minlength=k) > 0
+    syn = data.synthetic
+    n_syn = 0
+    if syn is not None and syn.any():
+        hit = syn if mask is None else syn & mask
+        s = codes[hit]
+        n_syn = int((np.bincount(s[s >= 0], minlength=k) > 0).sum())
+    return n_syn, int(seen.sum())
 
 
 def read_facts(build: str | os.PathLike) -> pa.Table:
@@ -615,7 +675,16 @@ def open_build(build: str | os.PathLike) -> Data:
                     offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
     arts = pads.dataset(build / "articles.parquet", format="parquet")
     articles = Rows(pa.schema([arts.schema.field(c) for c in ARTICLE_FIELDS]), list(arts.files))
-    return _prepare(cols, str(build), detail, search, articles)
+    # synthetic articles: title and outlet read dictionary-encoded (each distinct string matched
+    # once per row group), not kept
+    marks = [c for c in ("title", "outlet") if c in names]
+    synthetic = None
+    if marks:
+        mds = pads.dataset(build / "facts.parquet", format=pads.ParquetFileFormat(
+            read_options=pads.ParquetReadOptions(dictionary_columns=marks)))
+        parts = [_synthetic_rows(b.columns) for b in mds.to_batches(columns=marks)]
+        synthetic = np.concatenate(parts) if parts else np.zeros(0, bool)
+    return _prepare(cols, str(build), detail, search, articles, synthetic)
 
 
 def from_frames(facts: pd.DataFrame | list[dict],
@@ -634,7 +703,8 @@ def prepare(facts: pa.Table, build: str = "", articles: pa.Table | None = None) 
         "evidence": facts.column("evidence"),
         "evidence_simplified": facts.column("evidence_simplified")}))
     return _prepare({c: facts.column(c) for c in MEMORY_COLUMNS}, str(build), facts, search,
-                    articles)
+                    articles, _synthetic_rows([facts.column(c) for c in ("title", "outlet")
+                                               if c in facts.column_names]))
 
 
 def _one_chunk(arr: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -668,7 +738,7 @@ def _datetimes(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 
 def _prepare(col: dict, build: str, detail: pa.Table | Rows, search: Search,
-             articles: pa.Table | Rows | None) -> Data:
+             articles: pa.Table | Rows | None, synthetic: np.ndarray | None = None) -> Data:
     """The query frame, campaign membership and counting orders of the ``MEMORY_COLUMNS``."""
     fact_id = col["fact_id"]
     fact_id = fact_id.combine_chunks() if isinstance(fact_id, pa.ChunkedArray) else fact_id
@@ -749,9 +819,12 @@ def _prepare(col: dict, build: str, detail: pa.Table | Rows, search: Search,
         art_ids = None                      # read on the first ``article_text``
     elif articles is not None:
         art_ids = articles.column("article_id").combine_chunks()
-    return Data(build=str(build), facts=f, detail=detail, search=search, camp_rows=rows,
+    data = Data(build=str(build), facts=f, detail=detail, search=search, camp_rows=rows,
                 camp_codes=codes, campaigns=campaigns, counting=counting, choices=_choices(f),
-                articles=articles, article_ids=art_ids, fact_ids=fact_id)
+                articles=articles, article_ids=art_ids, fact_ids=fact_id,
+                synthetic=synthetic if synthetic is not None and synthetic.any() else None)
+    data.synthetic_all = synthetic_articles(data)
+    return data
 
 
 def _days(v: np.ndarray) -> np.ndarray:

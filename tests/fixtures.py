@@ -147,3 +147,50 @@ def write_fixture(out: str | Path) -> Path:
     tables.write_tables(out, tables.to_table(arts, tables.ARTICLES_SCHEMA),
                         tables.to_table(facts, tables.FACTS_SCHEMA))
     return Path(out)
+
+
+#: One synthetic article (as ``antifraud synth`` marks them: title and outlet) and one whose
+#: traditional-script page carries the mark in its title only, added by ``synthetic_rows``.
+SYNTHETIC_ARTICLES = [
+    dict(article_id="s1", source="synthetic/0000/s0000001.txt", published="2022-11-02",
+         script="simplified", province="甘肃省", city="兰州市", district="城关区",
+         agency="兰州市公安局城关分局", agency_level="district", campaigns=["断卡"],
+         outlet="【合成数据】示例新闻网", title="【合成数据】城关警方破获一批电诈案件",
+         text="【合成数据】城关警方破获一批电诈案件\n城关警方近日破获电诈案件4起。\n"),
+    dict(article_id="s2", source="synthetic/0000/s0000002.txt", published="2022-11-03",
+         script="traditional", province="甘肃省", city="兰州市", district="城关区",
+         agency="兰州市公安局城关分局", agency_level="district", campaigns=["断卡"],
+         outlet=None, title="【合成數據】城關警方抓獲嫌疑人",
+         text="【合成數據】城關警方抓獲嫌疑人\n城關警方抓獲嫌疑人8人。\n"),
+]
+_SYNTHETIC_FACTS = [("s1f1", "s1", "cases_solved", 4, "起", "城关警方近日破获电诈案件4起。"),
+                    ("s2f1", "s2", "suspects_arrested", 8, "人", "城關警方抓獲嫌疑人8人。")]
+
+
+def synthetic_rows(only: bool = False) -> tuple[list[dict], list[dict]]:
+    """The fixture plus the two synthetic articles (``only``: the synthetic ones alone)."""
+    arts, facts = ([], []) if only else fixture_rows()
+    for a in SYNTHETIC_ARTICLES:
+        arts.append({**a, "status": "ok", "fmt": "txt", "n_facts": 1})
+    by_id = {a["article_id"]: a for a in SYNTHETIC_ARTICLES}
+    for fid, aid, metric, value, unit, ev in _SYNTHETIC_FACTS:
+        a = by_id[aid]
+        start = a["text"].find(ev)
+        row = {k: a.get(k) for k in ("source", "province", "city", "district", "agency",
+                                      "agency_level", "campaigns", "published", "title",
+                                      "outlet", "script")}
+        row.update(fact_id=fid, article_id=aid, metric=metric, value=float(value), unit=unit,
+                   qualifier="exact", scope="operation", evidence=ev, evidence_start=start,
+                   evidence_end=start + len(ev), figure_text=ev, figure_start=start,
+                   figure_end=start + len(ev), evidence_simplified=ev, mentions=1,
+                   period_start=None, period_end=a["published"], flags=[], duplicate_of=None)
+        facts.append(row)
+    return arts, facts
+
+
+def write_synthetic_fixture(out: str | Path, only: bool = False) -> Path:
+    """``synthetic_rows`` written as a build in ``out``; returns ``out``."""
+    arts, facts = synthetic_rows(only)
+    tables.write_tables(out, tables.to_table(arts, tables.ARTICLES_SCHEMA),
+                        tables.to_table(facts, tables.FACTS_SCHEMA))
+    return Path(out)

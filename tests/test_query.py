@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fixtures import EXPECTED, EXPECTED_TEXT, HOSTILE, write_fixture
+from fixtures import (EXPECTED, EXPECTED_TEXT, HOSTILE, synthetic_rows, write_fixture,
+                      write_synthetic_fixture)
 from pipeline import query as q
 
 
@@ -251,3 +252,28 @@ def test_many_campaigns_beyond_the_bit_columns():
     c = q.by_campaign(q.select(data, q.Filters()).counted, "cases_solved").set_index("campaign")
     assert c.loc[last, "facts"] == 1 and c.loc["共同专项", "facts"] == 35
     assert c["value"].drop("共同专项").sum() == sum(range(1, 71))
+
+
+def test_synthetic_articles_are_counted_in_a_build_and_in_memory(data, tmp_path):
+    # the real-only fixture: none
+    assert q.synthetic_articles(data) == (0, 6)
+    assert q.synthetic_articles(data, q.select(data, q.Filters()).mask) == (0, 6)
+    # plus s1 (marked in title and outlet) and s2 (traditional mark, title only)
+    for mixed in (q.load(write_synthetic_fixture(tmp_path / "b")),
+                  q.from_frames(synthetic_rows()[1])):
+        assert q.synthetic_articles(mixed) == (2, 8)
+        view = q.select(mixed, q.Filters(metrics=("suspects_arrested",)))   # s2, a1, a3, a4
+        assert q.synthetic_articles(mixed, view.mask) == (1, 4)
+        view = q.select(mixed, q.Filters(province="山东省"))
+        assert q.synthetic_articles(mixed, view.mask) == (0, 1)
+    assert q.synthetic_articles(q.load(write_synthetic_fixture(tmp_path / "s", only=True))) == \
+        (2, 2)
+
+
+def test_synthetic_tables_of_antifraud_synth_are_all_marked(tmp_path):
+    from pipeline import synth
+
+    synth.generate_tables(30, tmp_path)
+    data = q.load(tmp_path)
+    n = data.facts["article_id"].nunique()
+    assert q.synthetic_articles(data) == (n, n) and n == 30
