@@ -61,6 +61,7 @@ def computed(build: str, mtime: float, filters: str, metric: str) -> dict:
     out: dict = {k: np.packbits(getattr(view, k)) for k in ("mask", "keep", "live")}
     if view.empty:
         return out
+    out["synthetic"] = q.synthetic_articles(data, view.mask)
     counted = view.counted
     out["headline"] = q.headline(counted)
     out["mix"] = q.metric_mix(counted)
@@ -213,17 +214,35 @@ def chart_metric(data: q.Data, flt: q.Filters) -> str:
     return ss["chart_metric"]
 
 
+def synthetic_banner(res: dict) -> None:
+    """A warning above the figures when any shown article is synthetic (``antifraud synth``)."""
+    syn, total = res.get("synthetic", (0, 0))
+    if not syn:
+        return
+    real = f"，另有 {total - syn} 篇真实报道" if total > syn else ""
+    st.warning(f"{q.SYNTHETIC_TAG}当前数据含 {syn} 篇合成文章（由 antifraud synth 生成，"
+               f"用于测试和基准），不是真实报道{real}。", icon="⚠️")
+
+
+def plot(fig, key: str, synthetic: bool) -> None:
+    """One chart; its title marked 【合成数据】 when the data shown holds synthetic articles."""
+    if synthetic:
+        fig.update_layout(title_text=q.SYNTHETIC_TAG + (fig.layout.title.text or ""))
+    st.plotly_chart(fig, key=key)
+
+
 def charts(data: q.Data, res: dict, metric: str) -> None:
     colors = fg.campaign_colors(data.campaigns)
+    syn = bool(res.get("synthetic", (0, 0))[0])
     if not metric:
         st.info("当前数据中没有可相加的指标。")
-        st.plotly_chart(fg.metric_mix(res["mix"], colors), key="chart_mix")
+        plot(fg.metric_mix(res["mix"], colors), "chart_mix", syn)
         return
     st.selectbox("图表指标", chart_metrics(data), key="chart_metric", format_func=q.metric_label)
     label = q.metric_label(metric)
     if "district" not in res:
         st.info(f"当前筛选条件下没有“{label}”的数据，请换一个图表指标或放宽筛选条件。")
-        st.plotly_chart(fg.metric_mix(res["mix"], colors), key="chart_mix")
+        plot(fg.metric_mix(res["mix"], colors), "chart_mix", syn)
         return
     left, right = st.columns(2)
     with left:
@@ -231,20 +250,20 @@ def charts(data: q.Data, res: dict, metric: str) -> None:
         if d.empty:
             st.info(f"当前筛选条件下没有细分到区县的“{label}”数据。")
         else:
-            st.plotly_chart(fg.by_district(d, metric, colors), key="chart_district")
+            plot(fg.by_district(d, metric, colors), "chart_district", syn)
             if res.get("undistricted"):
                 st.caption(f"另有 {res['undistricted']} 条数据未细分到区县，不在此图中。")
     with right:
-        st.plotly_chart(fg.by_campaign(res["campaign"], metric, colors), key="chart_campaign")
+        plot(fg.by_campaign(res["campaign"], metric, colors), "chart_campaign", syn)
     left, right = st.columns(2)
     with left:
         if res["month"].empty:
             st.info(f"当前筛选条件下的“{label}”数据都没有日期。")
         else:
-            st.plotly_chart(fg.by_month(res["month"], metric, colors), key="chart_month")
+            plot(fg.by_month(res["month"], metric, colors), "chart_month", syn)
     with right:
-        st.plotly_chart(fg.metric_mix(res["mix"], colors), key="chart_mix")
-    st.plotly_chart(fg.region_treemap(res["region"], metric), key="chart_region")
+        plot(fg.metric_mix(res["mix"], colors), "chart_mix", syn)
+    plot(fg.region_treemap(res["region"], metric), "chart_region", syn)
 
 
 def evidence(key: tuple[str, float], view: q.View, filters: str) -> str | None:
@@ -291,7 +310,15 @@ def main() -> None:
         return
     init_state(data)
     flt = sidebar(data)
-    st.caption("数据来自公开的公安反诈新闻稿件，每个数字都可在下方“证据”中核对原文。")
+    syn, total = q.synthetic_articles(data)
+    if syn and syn >= total:
+        st.caption(f"{q.SYNTHETIC_TAG}数据全部来自 antifraud synth 生成的合成文章，不是真实报道；"
+                   "每个数字都可在下方“证据”中核对原文。")
+    elif syn:
+        st.caption(f"数据来自公开的公安反诈新闻稿件和 {syn} 篇合成文章（{q.SYNTHETIC_TAG}），"
+                   "每个数字都可在下方“证据”中核对原文。")
+    else:
+        st.caption("数据来自公开的公安反诈新闻稿件，每个数字都可在下方“证据”中核对原文。")
     params: dict[str, str | list[str]] = flt.to_query()
     metric = chart_metric(data, flt)
     filters = json.dumps(params, ensure_ascii=False, sort_keys=True)
@@ -304,6 +331,7 @@ def main() -> None:
     if view.empty:
         st.warning("没有符合当前筛选条件的数据。请放宽筛选条件（专项、地区、时间段或搜索词）。")
     else:
+        synthetic_banner(res)
         headline_row(view, res)
         charts(data, res, metric)
         lap("charts")

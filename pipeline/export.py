@@ -91,6 +91,11 @@ class Report:
         return int(self.view.matched["article_id"].nunique())
 
     @cached_property
+    def n_synthetic(self) -> int:
+        """How many of the matched articles are synthetic (``antifraud synth``, 【合成数据】)."""
+        return q.synthetic_articles(self.data, self.view.mask)[0]
+
+    @cached_property
     def period(self) -> tuple[date | None, date | None]:
         """The filter's period, completed by the first/last date of the matched facts."""
         d = self.view.matched["date"].dropna()
@@ -271,11 +276,35 @@ def period_text(rep: Report) -> str:
     return f"时间段：{_day(lo)} 至 {_day(hi)}（按数据截止日期）"
 
 
+SYNTHETIC_NOTE = "合成文章（【合成数据】，由 antifraud synth 生成，非真实报道）"
+
+
+def articles_text(rep: Report) -> str:
+    """What the articles are: public police reports, synthetic articles (marked), or how many
+    of each."""
+    n, syn = rep.n_articles, rep.n_synthetic
+    if not syn:
+        return f"{n} 篇公开公安反诈报道"
+    if syn >= n:
+        return f"{n} 篇{SYNTHETIC_NOTE}"
+    return f"{n} 篇文章（其中 {syn} 篇为{SYNTHETIC_NOTE}，{n - syn} 篇为公开公安反诈报道）"
+
+
+def synthetic_warning(rep: Report) -> str:
+    """The warning shown above the data when any of it is synthetic; "" when none is."""
+    if not rep.n_synthetic:
+        return ""
+    whole = "全部" if rep.n_synthetic >= rep.n_articles else f"{rep.n_synthetic} 篇"
+    return (f"{q.SYNTHETIC_TAG}本数据中{whole}文章为合成文章（由 antifraud synth 生成，"
+            "用于测试和基准），不是真实报道。")
+
+
 def source_note(rep: Report) -> str:
-    """The footnote of every slide and image: how many articles and facts, which period."""
+    """The footnote of every slide and image: how many articles (synthetic ones marked) and
+    facts, which period."""
     lo, hi = rep.period
     when = f"{_day(lo)} 至 {_day(hi)}" if (lo or hi) else "日期不详"
-    return (f"来源：{rep.n_articles} 篇公开公安反诈报道中的 {len(rep.view.matched)} 条数据"
+    return (f"来源：{articles_text(rep)}中的 {len(rep.view.matched)} 条数据"
             f"（计入合计 {len(rep.view.counted)} 条，转载与已含于累计数的不重复相加）；"
             f"期间 {when}；制作于 {rep.made.isoformat()}。")
 
@@ -438,7 +467,7 @@ def _add_chart(slide, ch: Chart, font: str):
 
 def _headline_slide(prs, rep: Report, font: str) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[6])
-    _title(slide, "主要数字", font)
+    _title(slide, (q.SYNTHETIC_TAG if rep.n_synthetic else "") + "主要数字", font)
     heads = list(q.headline(rep.view.counted).values())
     cols, w, h, gap = 4, int(2.95 * INCH), int(1.55 * INCH), int(0.2 * INCH)
     for i, hd in enumerate(heads):
@@ -503,7 +532,8 @@ def _evidence_slides(prs, rep: Report, font: str) -> None:
     for k, page in enumerate(pages):
         slide = prs.slides.add_slide(prs.slide_layouts[6])
         suffix = f"（{k + 1}/{len(pages)}）" if len(pages) > 1 else ""
-        _title(slide, "附录：主要数字的证据" + suffix, font)
+        _title(slide, (q.SYNTHETIC_TAG if rep.n_synthetic else "") + "附录：主要数字的证据"
+               + suffix, font)
         _textbox(slide, MARGIN, int(0.95 * INCH), SLIDE_W - 2 * MARGIN, int(0.4 * INCH),
                  [(f"每项主要数字列出数值最大的 {EVIDENCE_TOP} 条计入数据；"
                    "全部数据见 CSV/XLSX 导出或看板“证据”表。", 11, False, "#6B7785")], font)
@@ -540,17 +570,20 @@ def deck(rep: Report, font: str = DECK_FONT):
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Emu(SLIDE_W), Emu(SLIDE_H)
-    prs.core_properties.title = "反诈统计简报"
+    mark = q.SYNTHETIC_TAG if rep.n_synthetic else ""
+    prs.core_properties.title = f"{mark}反诈统计简报"
     prs.core_properties.language = "zh-CN"
     blank = prs.slide_layouts[6]
     # title slide
     s = prs.slides.add_slide(blank)
-    lines = [("反诈统计简报", 40, True, "#1F2D3D"), ("", 12, False, "#1F2D3D")]
+    lines = [(f"{mark}反诈统计简报", 40, True, "#1F2D3D"), ("", 12, False, "#1F2D3D")]
+    if mark:
+        lines.insert(1, (synthetic_warning(rep), 18, True, "#B23B3B"))
     lines += [(t, 18, False, "#1F2D3D") for t in describe_filters(rep.flt)]
     lines.append((period_text(rep), 18, False, "#1F2D3D"))
     if rep.metric and rep.charts:
         lines.append((f"图表指标：{q.metric_label(rep.metric)}", 18, False, "#1F2D3D"))
-    lines.append((f"数据：{rep.n_articles} 篇报道中的 {len(rep.view.matched)} 条数据，"
+    lines.append((f"数据：{articles_text(rep)}中的 {len(rep.view.matched)} 条数据，"
                   f"计入合计 {len(rep.view.counted)} 条", 18, False, "#1F2D3D"))
     lines.append((f"制作日期：{rep.made.year}年{rep.made.month}月{rep.made.day}日",
                   18, False, "#1F2D3D"))
@@ -564,7 +597,7 @@ def deck(rep: Report, font: str = DECK_FONT):
     _headline_slide(prs, rep, font)
     for ch in rep.charts:
         slide = prs.slides.add_slide(blank)
-        _title(slide, ch.title, font)
+        _title(slide, mark + ch.title, font)
         _add_chart(slide, ch, font)
         if ch.note:
             _textbox(slide, MARGIN, SLIDE_H - int(0.9 * INCH), SLIDE_W - 2 * MARGIN,
@@ -616,6 +649,8 @@ def image_figure(ch: Chart, rep: Report, width: int = IMAGE_SIZE[0],
                  height: int = IMAGE_SIZE[1]):
     """The dashboard's figure of ``ch``, slide-sized, with the CJK font and the source line."""
     fig = ch.figure()
+    if rep.n_synthetic:
+        fig.update_layout(title_text=q.SYNTHETIC_TAG + (fig.layout.title.text or ""))
     fig.update_layout(width=width, height=height, font={"family": fg.FONT},
                       title={"subtitle": {"text": source_note(rep),
                                           "font": {"size": 11, "color": "#6B7785"}}},
@@ -858,7 +893,10 @@ def xlsx_bytes(rep: Report) -> bytes:
     info = wb.create_sheet("说明")
     info.column_dimensions["A"].width = 12
     info.column_dimensions["B"].width = 100
-    lines = [("反诈统计数据导出", ""), *(("筛选条件", t) for t in describe_filters(rep.flt)),
+    warn = synthetic_warning(rep)
+    lines = [(f"{q.SYNTHETIC_TAG if warn else ''}反诈统计数据导出", ""),
+             *((("注意", warn),) if warn else ()),
+             *(("筛选条件", t) for t in describe_filters(rep.flt)),
              ("时间段", period_text(rep).split("：", 1)[1]), ("来源", source_note(rep)),
              ("计数规则", q.COUNTING_RULE),
              ("数值", "“数值”列为基本单位（元、起、人……）的数字；“原文写法”为报道中的写法。"),

@@ -13,7 +13,7 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fixtures import EXPECTED_TEXT, write_fixture
+from fixtures import EXPECTED_TEXT, write_fixture, write_synthetic_fixture
 from pipeline import query as q
 from pipeline import tables
 
@@ -213,3 +213,47 @@ def test_dashboard_never_imports_extraction(fixture_dir):
     assert r.returncode == 0, r.stderr
     loaded = set(json.loads(r.stdout.strip().splitlines()[-1]))
     assert "pipeline.query" in loaded and not loaded & set(EXTRACTION), loaded
+
+
+def page_words(at: AppTest) -> str:
+    """Every warning, caption and chart title on the page."""
+    return "\n".join([w.value for w in at.warning] + [c.value for c in at.caption]
+                     + chart_titles(at))
+
+
+def test_synthetic_tables_are_marked_everywhere(tmp_path, monkeypatch):
+    from pipeline import synth
+
+    synth.generate_tables(25, tmp_path)
+    at = app(tmp_path, monkeypatch)
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert warnings[0] == ("【合成数据】当前数据含 25 篇合成文章（由 antifraud synth 生成，"
+                           "用于测试和基准），不是真实报道。")
+    titles = chart_titles(at)
+    assert len(titles) == 5 and all(t.startswith("【合成数据】") for t in titles), titles
+    captions = " ".join(c.value for c in at.caption)
+    assert "【合成数据】数据全部来自 antifraud synth 生成的合成文章" in captions
+    assert "公开的公安反诈新闻稿件" not in captions
+
+
+def test_mixed_data_banner_follows_the_filter(tmp_path, monkeypatch):
+    at = app(write_synthetic_fixture(tmp_path), monkeypatch)
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "【合成数据】当前数据含 2 篇合成文章（由 antifraud synth 生成，用于测试和基准），"
+        "不是真实报道，另有 6 篇真实报道。"]
+    assert all(t.startswith("【合成数据】") for t in chart_titles(at))
+    assert "和 2 篇合成文章（【合成数据】）" in " ".join(c.value for c in at.caption)
+    # a filter that leaves only real reports: no banner, no marked chart
+    at.sidebar.selectbox(key="f_province").select("山东省").run()
+    assert not at.exception
+    assert not at.warning
+    assert chart_titles(at) and not any("合成" in t for t in chart_titles(at))
+
+
+def test_real_data_shows_no_synthetic_mark(fixture_dir, monkeypatch):
+    at = app(fixture_dir, monkeypatch)
+    assert not at.exception and not at.warning
+    words = page_words(at)
+    assert "合成" not in words and "公开的公安反诈新闻稿件" in words

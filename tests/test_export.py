@@ -16,7 +16,7 @@ import pytest
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 
-from fixtures import EXPECTED_TEXT, fixture_rows, write_fixture
+from fixtures import EXPECTED_TEXT, fixture_rows, write_fixture, write_synthetic_fixture
 from pipeline import cli
 from pipeline import export as ex
 from pipeline import query as q
@@ -543,3 +543,70 @@ def test_image_figures_hold_the_query_numbers(data):
     assert layout.font.family.startswith("Noto Sans CJK SC")
     assert layout.title.subtitle.text == ex.source_note(rep)
     assert figs["region"].data[0].type == "treemap"
+
+
+# --------------------------------------------------------------------------------------------
+# Synthetic data (antifraud synth) is marked in every export; real data never is
+# --------------------------------------------------------------------------------------------
+
+def deck_text(prs) -> str:
+    return "\n".join(slide_texts(s) for s in prs.slides)
+
+
+def test_cli_deck_of_synthetic_tables_is_marked_on_every_slide(tmp_path):
+    from pipeline import synth
+
+    synth.generate_tables(40, tmp_path / "syn")
+    out = tmp_path / "deck.pptx"
+    assert cli.main(["export", "pptx", "--data", str(tmp_path / "syn"), "--out", str(out)]) == 0
+    prs = open_deck(out.read_bytes())
+    assert prs.core_properties.title == "【合成数据】反诈统计简报"
+    title = slide_texts(prs.slides[0])
+    assert title.startswith("【合成数据】反诈统计简报")
+    assert "全部文章为合成文章" in title and "不是真实报道" in title
+    assert "数据：40 篇合成文章（【合成数据】" in title
+    assert "公开公安反诈报道" not in deck_text(prs)
+    for slide in prs.slides:            # every footnote, and every slide title
+        text = slide_texts(slide)
+        assert "来源：40 篇合成文章（【合成数据】，由 antifraud synth 生成，非真实报道）中的" in text
+        assert text.count("【合成数据】") >= 2, text
+    assert len(prs.slides) > 3
+
+
+def test_mixed_data_states_both_counts_and_real_data_no_mark(data, tmp_path):
+    mixed = q.load(write_synthetic_fixture(tmp_path / "mixed"))
+    rep = ex.report(mixed, q.Filters(), made=MADE)
+    assert rep.n_articles == 8 and rep.n_synthetic == 2
+    note = ex.source_note(rep)
+    assert note.startswith("来源：8 篇文章（其中 2 篇为合成文章（【合成数据】，由 antifraud synth "
+                           "生成，非真实报道），6 篇为公开公安反诈报道）中的 20 条数据")
+    prs = open_deck(ex.deck_bytes(rep))
+    assert "本数据中2 篇文章为合成文章" in slide_texts(prs.slides[0])
+    assert all(note in slide_texts(s) for s in prs.slides)
+    # a filter without synthetic articles: nothing marked
+    shandong = ex.report(mixed, q.Filters(province="山东省"), made=MADE)
+    assert shandong.n_synthetic == 0
+    assert ex.source_note(shandong).startswith("来源：1 篇公开公安反诈报道中的")
+    # the real-only fixture: no mark anywhere in the deck, the XLSX or the images
+    real = ex.report(data, q.Filters(), made=MADE)
+    assert real.n_synthetic == 0 and ex.synthetic_warning(real) == ""
+    assert "合成" not in deck_text(open_deck(ex.deck_bytes(real)))
+    assert not any("合成" in (c.figure().layout.title.text or "") + ex.source_note(real)
+                   for c in real.charts)
+
+
+def test_xlsx_and_images_of_synthetic_data_are_marked(tmp_path):
+    from openpyxl import load_workbook
+
+    syn = q.load(write_synthetic_fixture(tmp_path / "s", only=True))
+    rep = ex.report(syn, q.Filters(), made=MADE)
+    info = [tuple(r) for r in load_workbook(io.BytesIO(ex.xlsx_bytes(rep)))["说明"].iter_rows(
+        values_only=True)]
+    assert info[0][0] == "【合成数据】反诈统计数据导出"
+    assert ("来源", ex.source_note(rep)) in info
+    assert "来源：2 篇合成文章（【合成数据】" in ex.source_note(rep)
+    assert any(k == "注意" and "不是真实报道" in v for k, v in info)
+    for c in rep.charts:
+        layout = ex.image_figure(c, rep).layout
+        assert layout.title.text.startswith("【合成数据】")
+        assert layout.title.subtitle.text == ex.source_note(rep)
