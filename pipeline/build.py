@@ -412,7 +412,7 @@ def _index_rows(members: list[cache.Input], arts: pa.Table, part: str, sig: str)
 def _mark_reprints(folder: Path) -> int:
     """The cross-article stage: ``reprints.reprint_links`` in DuckDB over all partitions (within
     its memory budget, spilling to ``folder``), then rewrite the partitions where a
-    ``duplicate_of`` changed. Returns how many partition files were rewritten.
+    ``duplicate_of`` changed (only the table it changed in). Returns how many partitions.
 
     A rewritten partition is written to a new file and renamed over the old name: partitions
     hard-linked from the previous build are never modified in place.
@@ -429,28 +429,29 @@ def _mark_reprints(folder: Path) -> int:
                    filename || lpad(file_row_number::VARCHAR, 12, '0') AS ord
             FROM read_parquet('{glob["facts"]}', filename = true, file_row_number = true)""")
         links = reprint_links(con)
-        changed: set[str] = set()
+        changed: list[tuple[str, str]] = []          # (table, partition) to rewrite
         for t, key, new in (("articles", "article_id", links[1]), ("facts", "fact_id", links[0])):
             con.register("nd", pa.table({"id": pa.array(list(new), pa.string()),
                                          "dup": pa.array(list(new.values()), pa.string())}))
-            changed.update(r[0] for r in con.execute(f"""
+            changed.extend((t, r[0]) for r in con.execute(f"""
                 SELECT DISTINCT parse_filename(filename)
                 FROM read_parquet('{glob[t]}', filename = true) p LEFT JOIN nd ON nd.id = p.{key}
                 WHERE p.duplicate_of IS DISTINCT FROM nd.dup""").fetchall())
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
-    for part in sorted(changed):
-        for t, key, new in (("articles", "article_id", links[1]), ("facts", "fact_id", links[0])):
-            path = folder / f"{t}.parquet" / part
-            tb = pq.read_table(path)
-            i = tb.schema.get_field_index("duplicate_of")
-            tb = tb.set_column(i, tb.schema.field(i), pa.array(
-                [new.get(k) for k in tb[key].to_pylist()], pa.string()))
-            tmp = path.with_name(f".{part}.tmp")
-            pq.write_table(tb, tmp, **_WRITE)
-            os.replace(tmp, path)
-    return len(changed)
+    keys = {"articles": ("article_id", links[1]), "facts": ("fact_id", links[0])}
+    for t, part in sorted(changed):      # only the table whose column changed (texts are big)
+        key, new = keys[t]
+        path = folder / f"{t}.parquet" / part
+        tb = pq.read_table(path)
+        i = tb.schema.get_field_index("duplicate_of")
+        tb = tb.set_column(i, tb.schema.field(i), pa.array(
+            [new.get(k) for k in tb[key].to_pylist()], pa.string()))
+        tmp = path.with_name(f".{part}.tmp")
+        pq.write_table(tb, tmp, **_WRITE)
+        os.replace(tmp, path)
+    return len({part for _, part in changed})
 
 
 SHOW_SKIPPED = 20  # skipped inputs named one by one in the summary
