@@ -27,7 +27,7 @@ from .dedup import _significant_digits
 MAX_ARTICLES_PER_KEY = 50
 MAX_DAYS_APART = 45
 MEMORY_LIMIT = "400MB"        # DuckDB's budget for the cross-article stage; it spills beyond
-_TITLE_NOISE = re.compile(r"[\s\W_]+|【合成数据】")
+_TITLE_NOISE = re.compile(r"【合成数据】|【合成數據】|[\s\W_]+")   # the mark first: 【 is \W too
 
 
 def _rare(value: float, unit: str | None) -> bool:
@@ -42,10 +42,10 @@ def _rare(value: float, unit: str | None) -> bool:
 
 
 def _title_key(title: str | None) -> str:
-    """A title without spaces and punctuation, to compare titles.
+    """A title without spaces, punctuation and the synthetic-data mark, to compare titles.
 
-    >>> _title_key("城东警方 通报!") == _title_key("城东警方通报"), _title_key(None)
-    (True, '')
+    >>> _title_key("【合成数据】城东警方 通报!"), _title_key(None)
+    ('城东警方通报', '')
     """
     return _TITLE_NOISE.sub("", title) if isinstance(title, str) else ""
 
