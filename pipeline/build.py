@@ -291,6 +291,15 @@ class _Engine:
 _WRITE = dict(compression="zstd", row_group_size=64 * 1024)
 
 
+def _system_allocator() -> None:
+    """Arrow's default allocator (mimalloc) keeps what its threads freed: reading the input
+    index of a 100k-input build (21 MB of Arrow data) grows the process by ~87 MB with it, by
+    ~38 MB with the C library's malloc, at the same speed. Builds use the latter, unless
+    ARROW_DEFAULT_MEMORY_POOL chooses (process-wide: the forked workers inherit it)."""
+    if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        pa.set_memory_pool(pa.system_memory_pool())
+
+
 @lock.holding("out")   # one build per output folder: a second one fails fast (pipeline/lock.py)
 def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool = False,
           jobs: int = 1, engine: str = "local", scheduler=None, batch_size: int = 32) -> Summary:
@@ -304,6 +313,7 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
     ``distributed.Client``). The result does not depend on the engine.
     """
     out = Path(out)
+    _system_allocator()
     version = cache.pipeline_version()
     if engine == "dask":   # check the cluster before a long scan, not after it
         with _Engine(jobs, engine, scheduler, version):
