@@ -13,6 +13,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     OUT/articles.parquet and OUT/facts.parquet, then print a summary. Exit status: 0 done;
     3 done, but --strict and some inputs were skipped; 4 another build is writing to OUT;
     5 --engine dask cannot run (no scheduler reached, no workers, other code on them)."""
+    import os
+    if "pyarrow" not in sys.modules:   # C++ too, not only pyarrow's own (see build._system_allocator)
+        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     from .build import EngineError, build
     from .lock import BuildLocked
 

@@ -689,50 +689,65 @@ def iso_date(value: object) -> str | None:
 def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
     """Files under ``root`` in sorted order; (path, reason) where reason says why a path
     that is not a regular file is skipped."""
-    entries: list[tuple[tuple[str, ...], Path, str | None]] = []
+    entries = [(p.parts, p, reason) for p, reason in
+               ((Path(s), reason) for s, reason in _walk_unsorted(root))]
+    for _, p, reason in sorted(entries, key=lambda e: e[0]):   # stable: equal paths keep order
+        yield p, reason
+
+
+def _walk_unsorted(root: Path) -> Iterator[tuple[str, str | None]]:
+    """What ``_walk`` yields, as strings, in the order the folders are listed: nothing is held
+    in memory, and no ``Path`` is made per file (pathlib interns every name it parses, for good)."""
     errors: list[OSError] = []   # folders that cannot be listed: recorded, not silently left out
+    empty = True
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=errors.append):
         d = Path(dirpath)
         keep = []
         for name in dirnames:
             p = d / name
             if FORMATS.get(p.suffix.lower()):  # x.txt that is a folder: say so, still walk it
-                entries.append((p.parts, p, "unreadable: a folder, not a file"))
+                empty = False
+                yield str(p), "unreadable: a folder, not a file"
             if p.is_symlink():
-                entries.append((p.parts, p, "unsupported type: link to a folder (not followed)"))
+                empty = False
+                yield str(p), "unsupported type: link to a folder (not followed)"
             elif name.startswith("."):
-                entries.append((p.parts, p, "unsupported type: hidden folder (not read)"))
+                empty = False
+                yield str(p), "unsupported type: hidden folder (not read)"
             else:
                 keep.append(name)
         dirnames[:] = sorted(keep)
+        prefix = str(d / "x")[:-1]     # str(d / name) == prefix + name
         for name in filenames:
-            p = d / name
-            entries.append((p.parts, p, None))
+            empty = False
+            yield prefix + name, None
     for e in errors:
         p = Path(e.filename) if e.filename else root
-        entries.append((p.parts, p, f"unreadable: folder cannot be listed ({e.strerror or e})"))
-    if not entries:
-        yield root, "empty: folder has no files"
-        return
-    for _, p, reason in sorted(entries, key=lambda e: e[0]):
-        yield p, reason
+        empty = False
+        yield str(p), f"unreadable: folder cannot be listed ({e.strerror or e})"
+    if empty:
+        yield str(root), "empty: folder has no files"
 
 
 def _expand(paths: Iterable[str]) -> Iterator[tuple[Path, str | None]]:
+    for p, reason in _expand_str(paths, _walk):
+        yield Path(p), reason
+
+
+def _expand_str(paths: Iterable[str], walk=None) -> Iterator[tuple[str | Path, str | None]]:
+    """The files of ``paths`` (files or folders) as (path, reason); a folder's in the order
+    ``walk`` gives (by default as listed, paths as strings: what the build sorts itself)."""
+    walk = walk or _walk_unsorted
     for p in paths:
         path = Path(p)
         if not path.is_dir():   # a file (or nothing): one stat, the common case
             yield path, None
         elif not path.is_symlink():
-            yield from _walk(path)
+            yield from walk(path)
         else:                   # an explicitly given link to a folder is followed
-            yield from _walk_link(path)
-
-
-def _walk_link(path: Path) -> Iterator[tuple[Path, str | None]]:
-    real = path.resolve()
-    for p, reason in _walk(real):
-        yield path / p.relative_to(real), reason
+            real = path.resolve()
+            for q, reason in walk(real):
+                yield path / Path(q).relative_to(real), reason
 
 
 def _skipped(source: str, reason: str, fmt: str = "", size: int = 0, **kw) -> RawDoc:
