@@ -315,11 +315,17 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
     out = Path(out)
     _system_allocator()
     version = cache.pipeline_version()
-    if engine == "dask":   # check the cluster before a long scan, not after it
-        with _Engine(jobs, engine, scheduler, version):
-            pass
-        # workers open the paths themselves, from their own working folder
+    if engine == "dask":   # workers open the paths themselves, from their own working folder
         inputs = [os.path.abspath(i) for i in inputs]
+    # the engine first: a cluster that cannot run fails before a long scan, and forked
+    # workers do not inherit the scan's bookkeeping
+    with _Engine(jobs, engine, scheduler, version) as eng:
+        return _build(list(inputs), out, progress, eng, version, batch_size)
+
+
+def _build(inputs: list[str], out: Path, progress: bool, eng: "_Engine", version: str,
+           batch_size: int) -> Summary:
+    """``build`` on an open engine."""
     files = _discover(inputs)
     prev = cache.Previous.load(tables.current_build(out), None)
     if prev.folder is not None:
@@ -355,29 +361,28 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
         (tmp / "facts.parquet").mkdir()
         index = pq.ParquetWriter(tmp / cache.INDEX, cache.INDEX_SCHEMA, compression="zstd")
         old = cache.OldRows(prev)
-        with _Engine(jobs, engine, scheduler, version) as eng:
-            results = eng.map(batches())
-            for k, (start, stop, sig, link) in enumerate(plan):
-                name = f"part-{k:06d}.parquet"
-                members = inputs_.members(start, stop)
-                if link is not None:
-                    for t in ("articles", "facts"):
-                        os.link(prev.folder / f"{t}.parquet" / link, tmp / f"{t}.parquet" / name)
-                    index.write_table(prev.index_rows([m.prev_row for m in members], name, sig))
-                    continue
-                arts, facts = old.take([m for m in members if m.reuse]) if prev.folder else ([], [])
-                for _ in range(-(-sum(not m.reuse for m in members) // batch_size)):
-                    a, f = next(results)
-                    arts.append(a)
-                    facts.append(f)
-                    if bar is not None:
-                        bar.update(a.num_rows and len(set(a["source"].to_pylist())) or 0)
-                at = _concat(arts, tables.ARTICLES_SCHEMA).sort_by([("source", "ascending")])
-                ft = _concat(facts, tables.FACTS_SCHEMA).sort_by(_FACT_ORDER)
-                pq.write_table(at, tmp / "articles.parquet" / name, **_WRITE)
-                pq.write_table(ft, tmp / "facts.parquet" / name, **_WRITE)
-                index.write_table(pa.Table.from_pylist(_index_rows(members, at, name, sig),
-                                                       schema=cache.INDEX_SCHEMA))
+        results = eng.map(batches())
+        for k, (start, stop, sig, link) in enumerate(plan):
+            name = f"part-{k:06d}.parquet"
+            members = inputs_.members(start, stop)
+            if link is not None:
+                for t in ("articles", "facts"):
+                    os.link(prev.folder / f"{t}.parquet" / link, tmp / f"{t}.parquet" / name)
+                index.write_table(prev.index_rows([m.prev_row for m in members], name, sig))
+                continue
+            arts, facts = old.take([m for m in members if m.reuse]) if prev.folder else ([], [])
+            for _ in range(-(-sum(not m.reuse for m in members) // batch_size)):
+                a, f = next(results)
+                arts.append(a)
+                facts.append(f)
+                if bar is not None:
+                    bar.update(a.num_rows and len(set(a["source"].to_pylist())) or 0)
+            at = _concat(arts, tables.ARTICLES_SCHEMA).sort_by([("source", "ascending")])
+            ft = _concat(facts, tables.FACTS_SCHEMA).sort_by(_FACT_ORDER)
+            pq.write_table(at, tmp / "articles.parquet" / name, **_WRITE)
+            pq.write_table(ft, tmp / "facts.parquet" / name, **_WRITE)
+            index.write_table(pa.Table.from_pylist(_index_rows(members, at, name, sig),
+                                                   schema=cache.INDEX_SCHEMA))
         index.close()
         if bar is not None:
             bar.close()
