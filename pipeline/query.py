@@ -639,11 +639,42 @@ def load(folder: str | os.PathLike | None = None) -> Data | None:
     return None if key is None else open_build(key[0])
 
 
-def open_build(build: str | os.PathLike) -> Data:
+def open_build(build: str | os.PathLike, prepared: bool = True) -> Data:
     """Prepare one build folder for querying, holding in memory only what filtering and counting
     need (``MEMORY_COLUMNS``, strings dictionary-encoded; evidence compressed); every other
-    column, and the articles, are read from the Parquet partitions for the rows shown."""
+    column, and the articles, are read from the Parquet partitions for the rows shown.
+
+    With ``prepared`` (the default) the result is read from the build's prepared files
+    (``pipeline.prepared``) when they are valid, and otherwise written there in the background
+    after it is computed, for the next open."""
     build = Path(build)
+    if not prepared:
+        return _open_parquet(build)
+    from . import prepared as prep
+    data = prep.load(build)
+    if data is None:
+        data = _open_parquet(build)
+        global _SAVING
+        _SAVING = _BACKGROUND.submit(_save_quietly, prep, data, build)
+    return data
+
+
+_SAVING: Future | None = None
+
+
+def _save_quietly(prep, data: Data, build: Path) -> Path | None:
+    try:
+        return prep.save(data, build)
+    except Exception:           # a cache: never let writing it break the dashboard
+        return None
+
+
+def wait_saved() -> Path | None:
+    """Wait for the prepared files being written in the background (tests, benchmarks)."""
+    return _SAVING.result() if _SAVING is not None else None
+
+
+def _open_parquet(build: Path) -> Data:
     fmt = pads.ParquetFileFormat(
         read_options=pads.ParquetReadOptions(dictionary_columns=DICTIONARY_COLUMNS))
     ds = pads.dataset(build / "facts.parquet", format=fmt)
