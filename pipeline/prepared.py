@@ -85,10 +85,10 @@ def _categorical(s: pd.Series) -> pa.Array:
 
 
 def save(data: q.Data, build: str | os.PathLike) -> Path | None:
-    """Write ``data`` (what ``query.open_build(build)`` returned) into ``build/prepared``.
-    Returns the folder, or None when the build folder cannot be written or ``data`` is not an
-    opened build. Written to a temporary folder first, then renamed: a reader sees all or
-    nothing."""
+    """Write ``data`` (what ``query.open_build(build)`` returned) into ``build/prepared``,
+    replacing what is there. Returns the folder, or None when the build folder cannot be written
+    or ``data`` is not an opened build. Written to a temporary folder first, then renamed: a
+    reader sees all or nothing."""
     build = Path(build)
     detail, articles = data.detail, data.articles
     if not isinstance(detail, q.Rows) or not isinstance(articles, q.Rows):
@@ -134,6 +134,8 @@ def save(data: q.Data, build: str | os.PathLike) -> Path | None:
         arrays[prefix + ".file"], arrays[prefix + ".rg"] = _arrow(w[:, 0]), _arrow(w[:, 1])
     if data.search.offsets is not None:
         arrays["s.offsets"] = _arrow(data.search.offsets)
+    rows_differ, simplified = data.search.differing()
+    arrays["s.differ_rows"], arrays["s.differ_text"] = _arrow(rows_differ), simplified
 
     ch = dict(data.choices or q._choices(f))
     if ch.get("bounds") is not None:
@@ -149,8 +151,6 @@ def save(data: q.Data, build: str | os.PathLike) -> Path | None:
                       "articles": [os.path.relpath(p, build) for p in articles.files]},
             "arrays": {f"n{n}.arrow": names for n, names in by_len.items()}}
     final = build / DIRNAME
-    if final.exists():
-        return final
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{DIRNAME}-", dir=build))
     except OSError:
@@ -164,7 +164,13 @@ def save(data: q.Data, build: str | os.PathLike) -> Path | None:
                 w.write_table(t)
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         os.chmod(tmp, build.stat().st_mode & 0o777)     # readable like the build (not 0700)
+        old = None
+        if final.exists():          # stale or damaged (``load`` refused it): moved away first
+            old = Path(tempfile.mkdtemp(prefix=f".{DIRNAME}-old-", dir=build))
+            os.rename(final, old / DIRNAME)
         os.rename(tmp, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)   # full disk, or another process won the rename
         return final if final.exists() else None
@@ -262,6 +268,7 @@ def _data(build: Path, meta: dict, arrays: dict, facts_files: list[str],
                     groups=groups("g"))
     offsets = _np(arrays["s.offsets"]).astype(np.int64) if "s.offsets" in arrays else None
     search = q.Search(n, files=facts_files, offsets=offsets)
+    search._differ = (_np(arrays["s.differ_rows"]).astype(np.int64), arrays["s.differ_text"])
     art_schema = pads.dataset(build / "articles.parquet", format="parquet").schema
     articles = q.Rows(pa.schema([art_schema.field(c) for c in q.ARTICLE_FIELDS]), article_files,
                       groups=groups("ag"))

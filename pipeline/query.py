@@ -453,13 +453,29 @@ class Search:
                 self._cache.pop(next(iter(self._cache)))
         return hit
 
-    def _rows(self, con, query: str) -> np.ndarray:
+    def _source(self, con) -> tuple[str, str]:
         if self.table is not None:          # registrations belong to one connection (cursor)
             con.register("facts", self.table)
-            source, row = "facts", "row"
-        else:
-            source = "read_parquet($files, file_row_number = true)"
-            row = "file_index, file_row_number"
+            return "facts", "row"
+        return "read_parquet($files, file_row_number = true)", "file_index, file_row_number"
+
+    def differing(self) -> tuple[np.ndarray, pa.Array]:
+        """(rows, simplified forms) of the facts whose ``evidence_simplified`` differs from their
+        ``evidence`` (read once; kept with a prepared build, so that even the first search
+        reads only the evidence)."""
+        if self._differ is None:
+            with _duck() as con:
+                source, row = self._source(con)
+                got = con.sql(f"SELECT {row}, evidence_simplified FROM {source} WHERE evidence "
+                              "IS DISTINCT FROM evidence_simplified",
+                              params={} if self.table is not None else {"files": self.files}
+                              ).to_arrow_table()
+            self._differ = (self._row_numbers(got),
+                            got.column("evidence_simplified").combine_chunks())
+        return self._differ
+
+    def _rows(self, con, query: str) -> np.ndarray:
+        source, row = self._source(con)
         params: dict = {"q": query}
         if _caseless(query):
             match = "contains({}, $q)"

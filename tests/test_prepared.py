@@ -81,6 +81,11 @@ def test_prepared_equals_computed(fresh_copy):
     read = prep.load(fresh_copy)
     assert read is not None
     _same_data(computed, read)
+    # the facts whose simplified evidence differs (what a first search would read) come along
+    ra, ta = computed.search.differing()
+    rb, tb = read.search._differ
+    assert len(ra) > 0
+    assert sorted(zip(ra.tolist(), ta.to_pylist())) == sorted(zip(rb.tolist(), tb.to_pylist()))
     # every view, the details and the articles, equal
     rng = np.random.default_rng(1)
     rows = rng.choice(len(read.facts), 30, replace=False)
@@ -148,8 +153,11 @@ def test_invalid_prepared_files_are_ignored(fresh_copy, damage):
     folder = prep.save(computed, fresh_copy)
     damage(folder)
     assert prep.load(fresh_copy) is None
-    again = q.open_build(fresh_copy)           # falls back to the partitions
+    again = q.open_build(fresh_copy)           # falls back to the partitions ...
     _same_data(computed, again)
+    assert q.wait_saved() == folder            # ... and writes them again, for the next open
+    _same_data(computed, prep.load(fresh_copy))
+    assert [p.name for p in fresh_copy.iterdir() if "prepared" in p.name] == [prep.DIRNAME]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
