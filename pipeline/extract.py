@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
+from typing import Iterator
 
 try:  # the regex syntax tree, read by ``_Scanner`` (without it every position is tried)
     from re import _constants as _C, _parser
@@ -122,11 +123,13 @@ class _Scanner:
     Python's ``re`` tries a pattern at every position of the text unless the pattern starts with
     a plain literal or character set; the rule patterns (word lists with look-behinds, optional
     qualifiers, ``[\\u4e00-\\u9fa5]某等``) do not. The scanner reads the pattern's syntax tree once,
-    collects the characters a match can start with (with the next character when the first one
-    is a broad class), finds those positions with one fast character-class regex and tries the
-    pattern there. The matches are exactly those of ``rx.finditer``: leftmost first, then after
-    its end. A pattern whose start cannot be told (one that can match the empty string, ``.``,
-    back-references, ignore-case) is scanned by ``rx.finditer`` itself.
+    collects the characters a match can start with (``starts``: a one-character class, with the
+    next character as a look-ahead when the first one is a broad class) and puts them in front
+    of the pattern as a look-ahead (``guarded``): at any other position the regex engine gives
+    up after one character test, in C, before trying the alternatives of the pattern. The
+    matches are exactly those of ``rx.finditer``: leftmost first, then after its end. A pattern
+    whose start cannot be told (one that can match the empty string, ``.``, back-references,
+    ignore-case) is scanned by ``rx`` itself.
 
     >>> rx = re.compile(r"(?<!截至)目前|[\\u4e00-\\u9fa5]某{1,2}等|今年(?!\\d)")
     >>> sc = _Scanner(rx)
@@ -144,6 +147,7 @@ class _Scanner:
         firsts = None
         if _parser is not None and not rx.flags & re.IGNORECASE:
             firsts = self._first(list(_parser.parse(rx.pattern, rx.flags).data))
+        self.guarded = rx  # what ``finditer`` and ``search`` run
         if firsts is None:
             self.starts = None
             return
@@ -151,30 +155,17 @@ class _Scanner:
         rest = sorted({f"[{f}](?={peek})" if peek else f"[{f}]" for f, peek in firsts
                        if peek is not None or f[:1] == "^"})
         self.starts = re.compile("|".join(([f"[{plain}]"] if plain else []) + rest))
+        # the pattern behind the look-ahead, in a group of its own (a verbose pattern may end
+        # with a comment: the group closes on the next line)
+        end = "\n" if rx.flags & re.VERBOSE else ""
+        self.guarded = re.compile(f"(?={self.starts.pattern})(?:{rx.pattern}{end})", rx.flags)
 
-    def finditer(self, s: str) -> list[re.Match]:
-        if self.starts is None:
-            return list(self.rx.finditer(s))
-        out, pos, match = [], 0, self.rx.match
-        for c in self.starts.finditer(s):
-            p = c.start()
-            if p >= pos:
-                m = match(s, p)
-                if m:
-                    out.append(m)
-                    pos = m.end()  # never empty: a match starts with a character of ``starts``
-        return out
+    def finditer(self, s: str) -> Iterator[re.Match]:
+        return self.guarded.finditer(s)
 
     def search(self, s: str) -> re.Match | None:
         """The first match, as ``rx.search(s)``."""
-        if self.starts is None:
-            return self.rx.search(s)
-        match = self.rx.match
-        for c in self.starts.finditer(s):
-            m = match(s, c.start())
-            if m:
-                return m
-        return None
+        return self.guarded.search(s)
 
     @classmethod
     def _first(cls, seq: list) -> list[tuple[str, str | None]] | None:
