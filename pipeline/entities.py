@@ -237,8 +237,11 @@ def _chain_division(g: Gazetteer, chain: list[Mention], resolved_at: dict[int, D
     cur: Division | None = None
     for m in chain:
         cands = list(m.candidates)
-        if cur is None and len({(c.level, c.code, c.name) for c in cands if c.level == min(
-                (x.level for x in cands), key=_RANK.get)}) > 1:
+        ambiguous = False             # several divisions at the top level of the name
+        if cur is None and len(cands) > 1:
+            top = min((x.level for x in cands), key=_RANK.get)
+            ambiguous = len({(c.level, c.code, c.name) for c in cands if c.level == top}) > 1
+        if ambiguous:
             cur = resolved_at.get(m.start)
             if cur is None:
                 return None
@@ -304,7 +307,9 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
         w = _weight(pos, zones, datelines)
         if w <= 0:
             return
-        a = found.setdefault(key, _Agency(key, level, div))
+        a = found.get(key)
+        if a is None:
+            a = found[key] = _Agency(key, level, div)
         a.weight += w
         a.start = min(a.start, pos)
         a.written.append((w, written, formal))
@@ -378,8 +383,10 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
 def _region_support(div: Division | None, resolved: list[tuple[Mention, Division, float]]) -> float:
     if div is None:
         return 0.0
-    own = sum(w for _, d, w in resolved if d == div)
-    below = sum(w for _, d, w in resolved if d != div and div.name in (d.province, d.city))
+    # (``is`` first: the same Division object, without comparing its fields)
+    own = sum(w for _, d, w in resolved if d is div or d == div)
+    below = sum(w for _, d, w in resolved
+                if div.name in (d.province, d.city) and not (d is div or d == div))
     return own + 0.5 * below
 
 

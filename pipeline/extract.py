@@ -1295,6 +1295,12 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
         prev_end = b
         if not s.strip():
             continue
+        if not _NUMERAL_CHAR.search(s):
+            # no figure and no indefinite 一 (both hold a numeral): only an arrest word matters
+            prev_arrest = bool(rules.arrest_re.search(s)) and _Sentence(
+                s, rules, [], regional).names_arrest()
+            scope.skip(s)
+            continue
         st = _Sentence(s, rules, find_mentions(s, rules), regional, prev_arrest)
         if st.mentions:
             _bind(st)
