@@ -641,6 +641,7 @@ class _Sentence:
         if self._tokens is None:
             self._tokens = toks = _tokens(self.s, self.mentions, self.rules, self.regional)
             self._tok_starts = [t.start for t in toks]
+            self._tok_ends = [t.end for t in toks]
             self._acts = [t for t in toks if t.info.act]
             self._act_ends = [t.end for t in self._acts]
         return self._tokens
@@ -684,8 +685,8 @@ class _Sentence:
     def toks(self, a: int, b: int) -> list[_Token]:
         """Tokens inside [a, b)."""
         tokens = self.tokens
-        lo, hi = bisect_left(self._tok_starts, a), bisect_left(self._tok_starts, b)
-        return [t for t in tokens[lo:hi] if t.end <= b]
+        # tokens do not overlap: their ends are in order too, and those inside are one run
+        return tokens[bisect_left(self._tok_starts, a):bisect_right(self._tok_ends, b)]
 
     def last_act(self, pos: int) -> _Token | None:
         """The last verb or blocker ending at or before ``pos``."""
