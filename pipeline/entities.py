@@ -196,11 +196,14 @@ def _resolve(g: Gazetteer, accepted: list[tuple[Mention, float]], text: str,
     for m, f in accepted:
         def support(c: Division) -> float:
             return named.get(c.province, 0) * (c.province != c.name) + 2 * named.get(c.city or "", 0) * (c.city != c.name)
-        ranked = sorted(m.candidates, key=lambda c: (support(c), -_RANK[c.level]), reverse=True)
-        best = ranked[0]
-        if len(ranked) > 1 and ranked[1] != best and support(ranked[1]) == support(best) \
-                and ranked[1].level == best.level:
-            continue                  # 鼓楼区 with none of its cities named: cannot tell which
+        if len(m.candidates) == 1:
+            best = m.candidates[0]
+        else:
+            ranked = sorted(m.candidates, key=lambda c: (support(c), -_RANK[c.level]), reverse=True)
+            best = ranked[0]
+            if ranked[1] != best and support(ranked[1]) == support(best) \
+                    and ranked[1].level == best.level:
+                continue              # 鼓楼区 with none of its cities named: cannot tell which
         if f < 0:                     # free county short name: needs its city or province named,
             if support(best) <= 0 and not (self_county and len(m.candidates) == 1):
                 continue              # or a county outlet (我县) naming itself once
@@ -300,6 +303,18 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
         k = _ORGAN.match(text, pos)
         return k is not None and k.group("formal") in ("分局", "公安分局")
 
+    divisions: dict[tuple, Division | None] = {}
+
+    def chain_division(chain: list[Mention]) -> Division | None:
+        """``_chain_division``, once per chain of names (an article names its organ again and
+        again): the result depends on the names' candidates and on how the first is resolved."""
+        if not chain:
+            return None
+        key = tuple(id(m.candidates) for m in chain) + (id(resolved_at.get(chain[0].start)),)
+        if key not in divisions:
+            divisions[key] = _chain_division(g, chain, resolved_at)
+        return divisions[key]
+
     def add(key, level, div, pos, written, formal, official=None):
         ws = text.rfind(written, 0, pos + len(written))       # where the written name starts
         if ws >= 0 and _IMPERSONATED.search(text, max(0, ws - 8), ws):
@@ -335,7 +350,7 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
                     q -= len(kw)
                     break
             chain = _chain(text, q, by_end)
-            div = _chain_division(g, chain, resolved_at)
+            div = chain_division(chain)
             written = text[chain[0].start if chain else i:kw_end]
             if chain and chain[0].full and chain[0].candidates[0].level == "province" and len(chain) > 1:
                 written = text[chain[1].start:kw_end]
@@ -344,7 +359,7 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
         chain = _chain(text, kw_start, by_end)
         if not chain or (km.group("formal") in ("公安局", "公安分局", "分局") and branch_follows(kw_end)):
             continue
-        div = _chain_division(g, chain, resolved_at)
+        div = chain_division(chain)
         if div is None:
             continue
         branch = _UNNAMED_BRANCH.match(text, kw_end) if km.group("formal") == "公安局" else None
@@ -619,6 +634,12 @@ def _unquoted_forms() -> tuple[tuple[dict, str, re.Pattern], ...]:
 
 
 @lru_cache(maxsize=1)
+def _unquoted_any() -> re.Pattern:
+    """Any form of ``_unquoted_forms`` (most texts name none: one scan instead of one per form)."""
+    return re.compile("|".join(re.escape(f) for _, f, _ in _unquoted_forms()))
+
+
+@lru_cache(maxsize=1)
 def _listed_names() -> frozenset[str]:
     return frozenset(c["name"] for c in _taxonomy()["campaigns"])
 
@@ -699,7 +720,8 @@ def find_campaigns(text: str) -> list[str]:
         name = canonical_campaign(m.group(1))
         if name and (_listed(name) or not _prevention(name)):
             found.append((m.start(), name))
-    for c, f, rx in _unquoted_forms():        # unquoted names that are not common words
+    unquoted = _unquoted_forms() if _unquoted_any().search(text) else ()
+    for c, f, rx in unquoted:                # unquoted names that are not common words
         if f not in text:
             continue
         for m in rx.finditer(text):
@@ -713,10 +735,12 @@ def find_campaigns(text: str) -> list[str]:
     return [n for n in out if not any(o != n and o.startswith(n) and re.fullmatch(r"\d{4}|[一二三四五六七八九十\d]{1,3}号", o[len(n):]) for o in out)]
 
 
+@lru_cache(maxsize=4096)  # pure (the taxonomy is loaded once); names recur across articles
 def _prevention(name: str) -> bool:
     return any(w in name for w in _taxonomy()["prevention_words"])
 
 
+@lru_cache(maxsize=4096)
 def _listed(name: str) -> bool:
     base = re.sub(r"(?:19|20)\d\d$|[一二三四五六七八九十\d]{1,3}号$", "", name)
     return base in _listed_names()
