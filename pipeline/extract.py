@@ -324,6 +324,13 @@ class _Word:
     by_kind: dict[str, tuple[str, ...]]   # kind -> args, in the order of ``roles``
     act: bool                             # a verb or a blocker
     acts_on: frozenset[str]               # the metrics of its verb and post-verb roles
+    # the args of the common kinds, read in the binding loops without a dict look-up
+    verb: tuple[str, ...] = ()
+    post: tuple[str, ...] = ()
+    noun: tuple[str, ...] = ()
+    obj: tuple[str, ...] = ()
+    block: bool = False
+    money_block: bool = False
 
     @classmethod
     def of(cls, roles: tuple[_Role, ...]) -> "_Word":
@@ -331,7 +338,10 @@ class _Word:
         for r in roles:
             by_kind[r.kind] = by_kind.get(r.kind, ()) + (r.arg,)
         return cls(roles, by_kind, any(k in by_kind for k in _ACT_KINDS),
-                   frozenset(by_kind.get("verb", ()) + by_kind.get("post", ())))
+                   frozenset(by_kind.get("verb", ()) + by_kind.get("post", ())),
+                   verb=by_kind.get("verb", ()), post=by_kind.get("post", ()),
+                   noun=by_kind.get("noun", ()), obj=by_kind.get("obj", ()),
+                   block="block" in by_kind, money_block="money_block" in by_kind)
 
 
 @dataclass(slots=True)
@@ -762,15 +772,16 @@ def _scan_left(st: _Sentence, m: _Mention, seg: list[_Token], right_objs: set[st
     noun: tuple[str, int] | None = None
     saw_verb = False
     money = m.uclass == "money"
-    acts = [t.end for t in seg if t.info.act]
-    tail = st.s[max(acts[-1] if acts else 0, seg_start):m.start]  # after the last verb
+    last_act = next((t.end for t in reversed(seg) if t.info.act), 0)
+    tail = st.s[max(last_act, seg_start):m.start]  # after the last verb
     if _DISPOSAL.search(tail):
         return [], m.start, False, False  # 将郑某等4人抓获: the verb comes after (see _scan_right)
     for i in range(len(seg) - 1, -1, -1):
         tok = seg[i]
-        if money and tok.has("money_block"):
+        info = tok.info
+        if money and info.money_block:
             return [], tok.start, True, True
-        if tok.has("verb"):
+        if info.verb:
             saw_verb = True
             got = _verb_metrics(tok, m, objs, rules)
             if got is None:
@@ -789,13 +800,14 @@ def _scan_left(st: _Sentence, m: _Mention, seg: list[_Token], right_objs: set[st
                             metrics = more[:1] + metrics
                             start = prev.start
                 return metrics, start, False, True
-        if tok.has("block"):
+        if info.block:
             return [], tok.start, True, saw_verb
-        if noun is None:
-            nm = [x for x in tok.args("noun") if x in _candidates(m, rules)]
+        if noun is None and info.noun:
+            nm = [x for x in info.noun if x in _candidates(m, rules)]
             if nm:
                 noun = (nm[0], tok.start)
-        objs.update(tok.args("obj"))
+        if info.obj:
+            objs.update(info.obj)
     if noun is not None:
         return [noun[0]], noun[1], False, saw_verb
     return [], m.start, False, saw_verb
@@ -810,9 +822,9 @@ def _right_objects(st: _Sentence, m: _Mention, limit: int) -> set[str]:
     objs: set[str] = set()
     for t in st.toks(m.end, min(limit, m.end + 24)):
         gap = st.s[m.end:t.start]
-        if any(c in _ITEM_SEP for c in gap) or len(gap) > 12:
+        if len(gap) > 12 or not _ITEM_SEP.isdisjoint(gap):
             break
-        objs.update(t.args("obj"))
+        objs.update(t.info.obj)
     return objs
 
 
@@ -823,14 +835,14 @@ def _scan_right(st: _Sentence, m: _Mention, limit: int) -> tuple[list[str], int]
     for t in st.toks(m.end, min(limit, m.end + 40)):
         if t.start - m.end > 30:
             break
-        objs.update(t.args("obj"))
-        if t.has("post"):
-            got = [x for x in t.args("post") if x in _candidates(m, rules)
+        info = t.info
+        objs.update(info.obj)
+        if info.post:
+            got = [x for x in info.post if x in _candidates(m, rules)
                    and _object_ok(x, objs, rules)]
             if got:
                 return got[:1], t.end
-        if t.has("block") or (t.has("verb") and not t.has("post")
-                              and not t.has("obj")):
+        if info.block or (info.verb and not info.post and not info.obj):
             break
     return [], m.end
 
