@@ -431,6 +431,9 @@ class Rules:
                              for m, spec in self.metrics.items()}
         self.bare_words = sorted(set(self.modifiers) | set(self.objects_by_word), key=len,
                                  reverse=True)
+        # a text made of those words only, each time the longest that fits (atomic group,
+        # possessive repeat: no other way of cutting the text is tried; see ``_bare``)
+        self.bare_re = re.compile("(?>" + "|".join(map(re.escape, self.bare_words)) + ")*+")
         self.indefinite_re = re.compile(r"""
             了?一                               # 打掉(了)一 ...
             (?:个|家|处|起|宗)?                  # 打掉一个团伙, 破获一起诈骗案
@@ -619,18 +622,20 @@ def _tokens(s: str, mentions: list[_Mention], rules: Rules,
             regional: dict[str, _Word] | None = None) -> list[_Token]:
     # mentions are sorted and do not overlap: walk them alongside the words
     spans = [(m.start, m.end) for m in mentions]
+    n = len(spans)
     words = rules.words
     toks = []
+    append = toks.append
     i = 0
     for t in rules.lex_re.finditer(s):
-        a = t.start()
-        while i < len(spans) and spans[i][1] <= a:
+        a, e = t.span()
+        while i < n and spans[i][1] <= a:
             i += 1
-        if i < len(spans) and spans[i][0] <= a:
+        if i < n and spans[i][0] <= a:
             continue  # a unit such as 人 inside a mention is not a word of the sentence
         w = t.group()
         info = regional.get(w) if regional else None
-        toks.append(_Token(a, t.end(), w, info or words[w]))
+        append(_Token(a, e, w, info or words[w]))
     return toks
 
 
@@ -851,13 +856,7 @@ def _bare(text: str, rules: Rules) -> bool:
     """True if an enumeration item is only modifiers and object nouns (作案用手机, 其中骨干成员,
     、银行卡): no verb of its own, so it shares the verb of the item before it."""
     t = _QUOTED.sub("", text).translate(_STRIP)
-    words = rules.bare_words
-    while t:
-        w = next((w for w in words if t.startswith(w)), None)
-        if w is None:
-            return False
-        t = t[len(w):]
-    return True
+    return rules.bare_re.fullmatch(t) is not None
 
 
 def _bind(st: _Sentence) -> None:
