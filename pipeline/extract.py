@@ -1190,12 +1190,21 @@ class _Scope:
     period report; a clause about one case (该集团, 在一起…案中) is never cumulative.
 
     The cues of a sentence without figures are read only when a later figure of the paragraph
-    needs them (``skip``, ``previous``)."""
+    needs them (``skip``, ``previous``); the article default only when a figure needs it (an
+    article whose figures all state their scope never reads its headline)."""
 
     rules: Rules
-    periodic: bool
+    text: str                    # the article (for ``periodic_report``)
     last: str | None = None      # explicit scope of the previous sentences read, in the paragraph
     pending: list[str] = field(default_factory=list)  # sentences after those, not read yet
+    _periodic: bool | None = None
+
+    @property
+    def periodic(self) -> bool:
+        """``periodic_report`` of the article, read on first use."""
+        if self._periodic is None:
+            self._periodic = periodic_report(self.text, self.rules)
+        return self._periodic
 
     def new_paragraph(self) -> None:
         self.last = None
@@ -1315,17 +1324,17 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
     text = norm.text
     currency = doc_currency(text, rules)
     regional = rules.regional_words(text, currency)
-    scope = _Scope(rules, periodic=periodic_report(text, rules))
+    scope = _Scope(rules, text)
     facts: list[tuple[Fact, int]] = []
     prev_end = 0
     prev_arrest = False
     for sent in sentences:
         a, b = sent.start, sent.end
         s = text[a:b]
-        if "\n" in text[prev_end:a]:
+        if text.find("\n", prev_end, a) >= 0:
             scope.new_paragraph()
         prev_end = b
-        if not s.strip():
+        if not s or s.isspace():
             continue
         if not _NUMERAL_CHAR.search(s):
             # no figure and no indefinite 一 (both hold a numeral): only an arrest word matters
