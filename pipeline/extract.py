@@ -660,15 +660,27 @@ class _Sentence:
     """Working state for one sentence. Its words and clauses are found when first asked for."""
 
     def __init__(self, s: str, rules: Rules, mentions: list[_Mention],
-                 regional: dict[str, _Word] | None = None, prev_arrest: bool = False) -> None:
+                 regional: dict[str, _Word] | None = None,
+                 prev: "_Sentence | str | None" = None) -> None:
         self.s = s
         self.rules = rules
         self.mentions = mentions
         self.regional = regional
         self.found: list[tuple[_Mention, _Found]] = []
-        self.prev_arrest = prev_arrest  # the sentence before named an arrest (其中N名 subsets)
+        self._prev = prev  # the sentence before (worked on, or only its text), for ``prev_arrest``
         self._tokens: list[_Token] | None = None
         self._clauses: list[tuple[int, int]] | None = None
+
+    @property
+    def prev_arrest(self) -> bool:
+        """True if the sentence before named an arrest (其中N名 subsets); read when asked, which
+        is seldom."""
+        prev = self._prev
+        if prev is None:
+            return False
+        if isinstance(prev, str):
+            prev = _Sentence(prev, self.rules, [], self.regional)  # one without figures
+        return prev.names_arrest()
 
     # (plain properties, not functools.cached_property: that one takes a lock on every first use)
     @property
@@ -1327,7 +1339,7 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
     scope = _Scope(rules, text)
     facts: list[tuple[Fact, int]] = []
     prev_end = 0
-    prev_arrest = False
+    prev: _Sentence | str | None = None  # the last sentence read (see _Sentence.prev_arrest)
     for sent in sentences:
         a, b = sent.start, sent.end
         s = text[a:b]
@@ -1337,17 +1349,18 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
         if not s or s.isspace():
             continue
         if not _NUMERAL_CHAR.search(s):
-            # no figure and no indefinite 一 (both hold a numeral): only an arrest word matters
-            prev_arrest = bool(rules.arrest_re.search(s)) and _Sentence(
-                s, rules, [], regional).names_arrest()
+            # no figure and no indefinite 一 (both hold a numeral): only an arrest word may
+            # matter, to the next sentence
+            prev = s
             scope.skip(s)
             continue
-        st = _Sentence(s, rules, find_mentions(s, rules), regional, prev_arrest)
+        st = _Sentence(s, rules, find_mentions(s, rules), regional, prev)
         if st.mentions:
             _bind(st)
             _percent(st)
         _indefinite(st)
-        prev_arrest = st.names_arrest()
+        prev = st
+        st._prev = None  # (read only while the sentence is worked on)
         found = st.found
         if not found:
             scope.skip(s)
