@@ -137,7 +137,7 @@ def _weight(pos: int, zones: tuple[int, int, int, int], datelines: list[tuple[in
     ts, te, lead_end, body_end = zones
     if pos >= body_end:
         return 0.0
-    if any(a <= pos < b for a, b in datelines):
+    if datelines and any(a <= pos < b for a, b in datelines):
         return W_DATELINE
     if pos < ts:                      # site header before the title
         return W_BODY
@@ -260,10 +260,13 @@ def _chain_division(g: Gazetteer, chain: list[Mention], resolved_at: dict[int, D
     return cur
 
 
+_AGENCY_LEVEL = {"province": "provincial", "city": "city", "county": "district"}
+
+
 def _level(d: Division | None) -> str:
     if d is None:
         return "other"
-    return {"province": "provincial", "city": "city", "county": "district"}[d.level]
+    return _AGENCY_LEVEL[d.level]
 
 
 def _constructed(g: Gazetteer, d: Division) -> str:
