@@ -137,7 +137,7 @@ def _weight(pos: int, zones: tuple[int, int, int, int], datelines: list[tuple[in
     ts, te, lead_end, body_end = zones
     if pos >= body_end:
         return 0.0
-    if any(a <= pos < b for a, b in datelines):
+    if datelines and any(a <= pos < b for a, b in datelines):
         return W_DATELINE
     if pos < ts:                      # site header before the title
         return W_BODY
@@ -196,11 +196,14 @@ def _resolve(g: Gazetteer, accepted: list[tuple[Mention, float]], text: str,
     for m, f in accepted:
         def support(c: Division) -> float:
             return named.get(c.province, 0) * (c.province != c.name) + 2 * named.get(c.city or "", 0) * (c.city != c.name)
-        ranked = sorted(m.candidates, key=lambda c: (support(c), -_RANK[c.level]), reverse=True)
-        best = ranked[0]
-        if len(ranked) > 1 and ranked[1] != best and support(ranked[1]) == support(best) \
-                and ranked[1].level == best.level:
-            continue                  # 鼓楼区 with none of its cities named: cannot tell which
+        if len(m.candidates) == 1:
+            best = m.candidates[0]
+        else:
+            ranked = sorted(m.candidates, key=lambda c: (support(c), -_RANK[c.level]), reverse=True)
+            best = ranked[0]
+            if ranked[1] != best and support(ranked[1]) == support(best) \
+                    and ranked[1].level == best.level:
+                continue              # 鼓楼区 with none of its cities named: cannot tell which
         if f < 0:                     # free county short name: needs its city or province named,
             if support(best) <= 0 and not (self_county and len(m.candidates) == 1):
                 continue              # or a county outlet (我县) naming itself once
@@ -237,8 +240,11 @@ def _chain_division(g: Gazetteer, chain: list[Mention], resolved_at: dict[int, D
     cur: Division | None = None
     for m in chain:
         cands = list(m.candidates)
-        if cur is None and len({(c.level, c.code, c.name) for c in cands if c.level == min(
-                (x.level for x in cands), key=_RANK.get)}) > 1:
+        ambiguous = False             # several divisions at the top level of the name
+        if cur is None and len(cands) > 1:
+            top = min((x.level for x in cands), key=_RANK.get)
+            ambiguous = len({(c.level, c.code, c.name) for c in cands if c.level == top}) > 1
+        if ambiguous:
             cur = resolved_at.get(m.start)
             if cur is None:
                 return None
@@ -254,10 +260,13 @@ def _chain_division(g: Gazetteer, chain: list[Mention], resolved_at: dict[int, D
     return cur
 
 
+_AGENCY_LEVEL = {"province": "provincial", "city": "city", "county": "district"}
+
+
 def _level(d: Division | None) -> str:
     if d is None:
         return "other"
-    return {"province": "provincial", "city": "city", "county": "district"}[d.level]
+    return _AGENCY_LEVEL[d.level]
 
 
 def _constructed(g: Gazetteer, d: Division) -> str:
@@ -297,6 +306,18 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
         k = _ORGAN.match(text, pos)
         return k is not None and k.group("formal") in ("分局", "公安分局")
 
+    divisions: dict[tuple, Division | None] = {}
+
+    def chain_division(chain: list[Mention]) -> Division | None:
+        """``_chain_division``, once per chain of names (an article names its organ again and
+        again): the result depends on the names' candidates and on how the first is resolved."""
+        if not chain:
+            return None
+        key = tuple(id(m.candidates) for m in chain) + (id(resolved_at.get(chain[0].start)),)
+        if key not in divisions:
+            divisions[key] = _chain_division(g, chain, resolved_at)
+        return divisions[key]
+
     def add(key, level, div, pos, written, formal, official=None):
         ws = text.rfind(written, 0, pos + len(written))       # where the written name starts
         if ws >= 0 and _IMPERSONATED.search(text, max(0, ws - 8), ws):
@@ -304,7 +325,9 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
         w = _weight(pos, zones, datelines)
         if w <= 0:
             return
-        a = found.setdefault(key, _Agency(key, level, div))
+        a = found.get(key)
+        if a is None:
+            a = found[key] = _Agency(key, level, div)
         a.weight += w
         a.start = min(a.start, pos)
         a.written.append((w, written, formal))
@@ -330,7 +353,7 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
                     q -= len(kw)
                     break
             chain = _chain(text, q, by_end)
-            div = _chain_division(g, chain, resolved_at)
+            div = chain_division(chain)
             written = text[chain[0].start if chain else i:kw_end]
             if chain and chain[0].full and chain[0].candidates[0].level == "province" and len(chain) > 1:
                 written = text[chain[1].start:kw_end]
@@ -339,7 +362,7 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
         chain = _chain(text, kw_start, by_end)
         if not chain or (km.group("formal") in ("公安局", "公安分局", "分局") and branch_follows(kw_end)):
             continue
-        div = _chain_division(g, chain, resolved_at)
+        div = chain_division(chain)
         if div is None:
             continue
         branch = _UNNAMED_BRANCH.match(text, kw_end) if km.group("formal") == "公安局" else None
@@ -378,8 +401,10 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
 def _region_support(div: Division | None, resolved: list[tuple[Mention, Division, float]]) -> float:
     if div is None:
         return 0.0
-    own = sum(w for _, d, w in resolved if d == div)
-    below = sum(w for _, d, w in resolved if d != div and div.name in (d.province, d.city))
+    # (``is`` first: the same Division object, without comparing its fields)
+    own = sum(w for _, d, w in resolved if d is div or d == div)
+    below = sum(w for _, d, w in resolved
+                if div.name in (d.province, d.city) and not (d is div or d == div))
     return own + 0.5 * below
 
 
@@ -612,6 +637,12 @@ def _unquoted_forms() -> tuple[tuple[dict, str, re.Pattern], ...]:
 
 
 @lru_cache(maxsize=1)
+def _unquoted_any() -> re.Pattern:
+    """Any form of ``_unquoted_forms`` (most texts name none: one scan instead of one per form)."""
+    return re.compile("|".join(re.escape(f) for _, f, _ in _unquoted_forms()))
+
+
+@lru_cache(maxsize=1)
 def _listed_names() -> frozenset[str]:
     return frozenset(c["name"] for c in _taxonomy()["campaigns"])
 
@@ -692,7 +723,8 @@ def find_campaigns(text: str) -> list[str]:
         name = canonical_campaign(m.group(1))
         if name and (_listed(name) or not _prevention(name)):
             found.append((m.start(), name))
-    for c, f, rx in _unquoted_forms():        # unquoted names that are not common words
+    unquoted = _unquoted_forms() if _unquoted_any().search(text) else ()
+    for c, f, rx in unquoted:                # unquoted names that are not common words
         if f not in text:
             continue
         for m in rx.finditer(text):
@@ -706,10 +738,12 @@ def find_campaigns(text: str) -> list[str]:
     return [n for n in out if not any(o != n and o.startswith(n) and re.fullmatch(r"\d{4}|[一二三四五六七八九十\d]{1,3}号", o[len(n):]) for o in out)]
 
 
+@lru_cache(maxsize=4096)  # pure (the taxonomy is loaded once); names recur across articles
 def _prevention(name: str) -> bool:
     return any(w in name for w in _taxonomy()["prevention_words"])
 
 
+@lru_cache(maxsize=4096)
 def _listed(name: str) -> bool:
     base = re.sub(r"(?:19|20)\d\d$|[一二三四五六七八九十\d]{1,3}号$", "", name)
     return base in _listed_names()
@@ -898,19 +932,28 @@ def period_of(text: str, published: str | None, at: int | None = None) -> tuple[
     >>> period_of("近日,警方抓获3人", "2022-07-14")
     (None, None)
     """
+    matches = _period_matches(text)
+    if not matches:
+        return None, None
+    i = 0
+    if at is not None:                            # the last expression starting before ``at``
+        i = -1
+        while i + 1 < len(matches) and matches[i + 1].start() < at:
+            i += 1
+        if i < 0:
+            return None, None
+    return _period_at(text, published, i)
+
+
+@lru_cache(maxsize=1024)
+def _period_at(text: str, published: str | None, i: int) -> tuple[str | None, str | None]:
+    """The period of the ``i``-th time expression of ``text`` (cached: the facts of one sentence
+    mostly share it)."""
     try:
         pub = date.fromisoformat(published) if published else None
     except ValueError:
         pub = None
-    matches = _period_matches(text)
-    if not matches:
-        return None, None
-    if at is not None:
-        matches = [m for m in matches if m.start() < at]
-        if not matches:
-            return None, None
-    m = matches[-1] if at is not None else matches[0]
-    a, b = _resolve_expr(m, pub)
+    a, b = _resolve_expr(_period_matches(text)[i], pub)
     if a and b and a > b:                         # 2022年9月至2020年3月: not a period
         return None, None
     return _iso(a), _iso(b)

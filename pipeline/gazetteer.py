@@ -63,6 +63,7 @@ def divisions() -> tuple[Division, ...]:
                               r["zone"] == "1") for r in rows)
 
 
+@lru_cache(maxsize=16384)  # the gazetteer asks twice per division while it is built
 def short_name(name: str, level: str) -> str | None:
     """The name without its administrative suffix, or None when that leaves under two characters.
 
@@ -85,10 +86,11 @@ def short_name(name: str, level: str) -> str | None:
 
 def _strip_ethnic(base: str, groups: list[str]) -> str:
     """Drop ethnic group names at the end of an autonomous area's name: 黔东南苗族侗族 -> 黔东南."""
+    groups = sorted(groups, key=len, reverse=True)
     changed = True
     while changed:
         changed = False
-        for g in sorted(groups, key=len, reverse=True):
+        for g in groups:
             for form in (g + "族", g if len(g) >= 2 else None):
                 if form and base.endswith(form) and len(base) - len(form) >= 2:
                     base, changed = base[: -len(form)], True
