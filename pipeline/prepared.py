@@ -15,7 +15,8 @@ Parquet partitions and the prepared files are written again). A build folder is 
 changed after it is published (``tables.publish_build``), so the files stay valid for the
 build's life and are removed with it. Data only (Arrow IPC, JSON; no pickle): a tampered
 folder cannot make the reader run code. A folder that cannot be written (read-only data)
-simply stays unprepared.
+simply stays unprepared. Read files are validated in full (offsets, UTF-8, dictionary
+indices) and the compressed evidence is checked when it is unpacked.
 """
 from __future__ import annotations
 
@@ -206,6 +207,7 @@ def load(build: str | os.PathLike) -> q.Data | None:
                 t = pa.ipc.open_file(src).read_all()
             if t.column_names != names:
                 return None
+            t.validate(full=True)          # offsets, UTF-8, dictionary indices (0.3 s at 1M)
             for n in names:
                 col = t.column(n)
                 arrays[n] = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
@@ -263,6 +265,13 @@ def _data(build: Path, meta: dict, arrays: dict, facts_files: list[str],
         tb.lo = _np(arrays["e.lo"]).astype(np.int32)
         tb.valid = _np(arrays["e.valid"]).astype(bool)
         tb.nbytes = sum(len(b) for b in tb.blocks) + tb.lo.nbytes + tb.valid.nbytes
+        per_block = np.diff(tb.first)
+        if (len(tb.blocks) != len(tb.raw) or len(tb.first) != len(tb.raw) + 1 or tb.first[0]
+                or tb.first[-1] != n or (per_block < 0).any() or len(tb.lo) != n
+                or len(tb.valid) != n or (tb.raw < 0).any()):
+            raise ValueError("evidence blocks do not fit the rows")
+        if n and ((tb.lo < 0) | (tb.lo > np.repeat(tb.raw, per_block))).any():
+            raise ValueError("evidence offsets outside their blocks")
         blocks["evidence"] = tb
     detail = q.Rows(tables.FACTS_SCHEMA, facts_files, memory=memory, blocks=blocks,
                     groups=groups("g"))

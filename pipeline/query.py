@@ -275,6 +275,7 @@ class TextBlocks:
         whole = pa.Array.from_buffers(pa.large_string(), len(every),
                                       [validity, pa.py_buffer(offsets.astype(np.int64)),
                                        pa.py_buffer(data)])
+        whole.validate(full=True)   # blocks read back from disk (``pipeline.prepared``): checked
         local = np.searchsorted(every, rows)                # ``every`` is sorted
         return whole.take(pa.array(local, type=pa.int64()))
 

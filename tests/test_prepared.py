@@ -126,6 +126,27 @@ def _damage_arrays(folder):
     f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
 
 
+def _flipped_bytes(folder):
+    f = max(folder.glob("n*.arrow"), key=lambda p: p.stat().st_size)
+    data = bytearray(f.read_bytes())
+    for i in range(len(data) // 3, len(data) // 3 + 64):
+        data[i] ^= 0xFF
+    f.write_bytes(bytes(data))
+
+
+def _bad_evidence_offsets(folder):
+    """Valid Arrow, wrong content: a row's start in its block beyond the block."""
+    f = next(p for p in folder.glob("n*.arrow")
+             if "e.lo" in pa.ipc.open_file(pa.memory_map(str(p))).schema.names)
+    t = pa.ipc.open_file(pa.memory_map(str(f))).read_all()
+    i = t.schema.get_field_index("e.lo")
+    lo = t.column(i).to_numpy().copy()
+    lo[:] = 1 << 30
+    t = t.set_column(i, "e.lo", pa.array(lo))
+    with pa.OSFile(str(f), "wb") as sink, pa.ipc.new_file(sink, t.schema) as w:
+        w.write_table(t)
+
+
 def _other_code(folder):
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     meta["key"]["code"] = "0" * 64
@@ -145,9 +166,9 @@ def _changed_partition(folder):
 
 
 @pytest.mark.parametrize("damage", [_damage_meta, _damage_arrays, _other_code, _garbage_meta,
-                                    _changed_partition],
+                                    _changed_partition, _flipped_bytes, _bad_evidence_offsets],
                          ids=["stale key", "truncated arrays", "other code", "bad json",
-                              "partition rewritten"])
+                              "partition rewritten", "flipped bytes", "evidence offsets"])
 def test_invalid_prepared_files_are_ignored(fresh_copy, damage):
     computed = q.open_build(fresh_copy, prepared=False)
     folder = prep.save(computed, fresh_copy)
