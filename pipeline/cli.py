@@ -71,6 +71,36 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Prepare the current build in DATA for the dashboard and exports: what they compute when
+    they first open a build (query frame, counting orders, compressed evidence) is written into
+    the build folder, so that the next dashboard start opens it in about 2 s instead of computing
+    it (17 s for a million articles here). The dashboard does this itself when it may write the
+    tables folder; run this after a build when it may not (a read-only dashboard user)."""
+    import time
+    from pathlib import Path
+
+    from . import prepared, query
+
+    key = query.build_key(args.data)
+    if key is None:
+        print(f"在 {args.data} 中没有找到数据表；请先运行 antifraud build。"
+              f" / No tables in {args.data}; run `antifraud build` first.", file=sys.stderr)
+        return 1
+    build = Path(key[0])
+    if prepared.load(build) is not None:
+        print(f"already prepared: {build / prepared.DIRNAME}")
+        return 0
+    t = time.perf_counter()
+    folder = prepared.save(query.open_build(build, prepared=False), build)
+    if folder is None:
+        print(f"cannot write into {build}: not prepared.", file=sys.stderr)
+        return 1
+    size = sum(f.stat().st_size for f in folder.iterdir()) / 1e6
+    print(f"prepared: {folder} ({size:.1f} MB, {time.perf_counter() - t:.1f} s)")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the schema of the articles and facts tables as Markdown."""
     from .tables import schema_markdown
@@ -168,6 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     x.add_argument("--until", metavar="YYYY-MM-DD")
     x.add_argument("--chart-metric", help="metric of the charts (default: as the dashboard)")
     x.set_defaults(func=cmd_export)
+
+    r = sub.add_parser("prepare", help="prepare the current build for the dashboard",
+                       description=cmd_prepare.__doc__)
+    r.add_argument("--data", default="data", help="tables folder (default: data)")
+    r.set_defaults(func=cmd_prepare)
 
     s = sub.add_parser("schema", help="print the table schema", description=cmd_schema.__doc__)
     s.set_defaults(func=cmd_schema)

@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import fields
 from datetime import date
 from functools import lru_cache
@@ -152,6 +153,12 @@ def save(data: q.Data, build: str | os.PathLike) -> Path | None:
                       "articles": [os.path.relpath(p, build) for p in articles.files]},
             "arrays": {f"n{n}.arrow": names for n, names in by_len.items()}}
     final = build / DIRNAME
+    for left in build.glob(f".{DIRNAME}-*"):     # of a writer killed over an hour ago
+        try:
+            if left.stat().st_mtime < time.time() - 3600:
+                shutil.rmtree(left, ignore_errors=True)
+        except OSError:
+            pass
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{DIRNAME}-", dir=build))
     except OSError:

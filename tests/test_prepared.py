@@ -203,3 +203,20 @@ def test_unwritable_build_folder_stays_unprepared(fresh_copy, monkeypatch):
     monkeypatch.setattr(prep.tempfile, "mkdtemp", refuse)
     assert prep.save(computed, fresh_copy) is None
     assert not (fresh_copy / prep.DIRNAME).exists()
+
+
+def test_cli_prepare(tmp_path, capsys):
+    from pipeline import cli
+
+    assert cli.main(["prepare", "--data", str(tmp_path / "none")]) == 1
+    assert "antifraud build" in capsys.readouterr().err
+    synth.generate_tables(300, tmp_path / "d")
+    build = tables.current_build(tmp_path / "d")
+    left = build / ".prepared-killed"            # a writer killed long ago left this
+    left.mkdir()
+    os.utime(left, (1, 1))
+    assert cli.main(["prepare", "--data", str(tmp_path / "d")]) == 0
+    assert "prepared:" in capsys.readouterr().out
+    assert prep.load(build) is not None and not left.exists()
+    assert cli.main(["prepare", "--data", str(tmp_path / "d")]) == 0
+    assert "already prepared" in capsys.readouterr().out
