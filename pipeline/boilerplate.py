@@ -24,6 +24,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
+from operator import add, itemgetter
 from importlib import resources
 from typing import NamedTuple
 
@@ -156,18 +158,23 @@ def _len_cap() -> int:
     return 1 + max((x.max_len or 0) for x in rules().line_rules)
 
 
-def _split_lines(text: str) -> tuple[list[str], list[tuple[int, int, int]]]:
+def _split_lines(text: str) -> tuple[list[str], list[int], list[int], list[int]]:
     """The lines of ``text`` (without their line breaks; no empty line after a final break) and
-    their (start, end, stop) offsets, ``stop`` after the line break."""
+    their start, end and stop offsets, ``stop`` after the line break (C-level maps, no loop)."""
     parts = text.split("\n")
     if parts[-1] == "":
         parts.pop()
-    spans, pos = [], 0
-    for p in parts:
-        end = pos + len(p)
-        spans.append((pos, end, min(end + 1, len(text))))
-        pos = end + 1
-    return parts, spans
+    if not parts:
+        return parts, [], [], []
+    lens = list(map(len, parts))
+    starts = list(accumulate(map(_PLUS_ONE, lens[:-1]), initial=0))   # after each line break
+    ends = list(map(add, starts, lens))
+    stops = list(map(_PLUS_ONE, ends))
+    stops[-1] = min(stops[-1], len(text))      # the last line may have no line break
+    return parts, starts, ends, stops
+
+
+_PLUS_ONE = (1).__add__
 
 
 def _rule_applies(rule: _LineRule, line: str) -> bool:
@@ -192,7 +199,6 @@ def _applies(i: int, line: str) -> bool:
     return _rule_applies(rules().line_rules[i], line)
 
 
-@lru_cache(maxsize=_LINE_CACHE)
 def _single_line_kind(line: str) -> str | None:
     """Kind given by the rules that apply anywhere to a single (non-blank) line, or None."""
     r = rules()
@@ -238,18 +244,44 @@ def classify_lines(text: str) -> list[LineTag]:
     return list(_classified(text))
 
 
+class _Line(NamedTuple):
+    """What the rules say about one stripped line on its own (cached per distinct line): the
+    context passes then walk the few lines these mark, not every line of the text."""
+
+    kind: str | None            # kind from the single-line rules that apply anywhere
+    runs: tuple[bool, ...]      # per run rule (``_Rules.any_runs``): the line is a hit on its own
+    body: bool                  # paragraph-like (``is_body``)
+    header: str | None          # header of a block (``_block_header``)
+
+
+@lru_cache(maxsize=_LINE_CACHE)
+def _line(line: str) -> _Line:
+    """``_Line`` of a stripped line. A line with a kind of its own keeps it (kinds are never
+    taken back), so its run hits and body test, asked only of untagged lines, are not computed."""
+    if not line:
+        return _Line(None, (False,) * len(rules().any_runs), False, None)
+    kind = _single_line_kind(line)
+    if kind is not None:
+        return _Line(kind, (False,) * len(rules().any_runs), False, _block_header(line))
+    return _Line(None, tuple(_rule_applies(rule, line) for _ri, rule in rules().any_runs),
+                 is_body(line), _block_header(line))
+
+
+_KIND = itemgetter(0)
+
+
 @lru_cache(maxsize=4)
 def _classified(text: str) -> tuple[LineTag, ...]:
     """``classify_lines``, cached: ``normalise`` and ``meta`` mostly classify the same text."""
     r = rules()
-    parts, raw = _split_lines(text)
-    lines = [p.strip() for p in parts]
-    kinds: list[str | None] = [None] * len(lines)
-
-    # 1. rules that apply anywhere, single lines
-    for i, line in enumerate(lines):
-        if line:
-            kinds[i] = _single_line_kind(line)
+    parts, starts, ends, stops = _split_lines(text)
+    lines = list(map(str.strip, parts))
+    info = list(map(_line, lines))                      # 1. single lines, one cached call each
+    kinds: list[str | None] = list(map(_KIND, info))
+    # the lines each context rule can concern, found once (kinds only ever get set)
+    runs_at = [[i for i, x in enumerate(info) if x.runs[k]] for k in range(len(r.any_runs))]
+    body_at = [i for i, x in enumerate(info) if x.body]
+    headers = [(i, x.header) for i, x in enumerate(info) if x.header is not None]
 
     _mark_head_before_nav(lines, kinds, r.head_before_nav_lines)
     # Context rules until nothing changes: a line tagged by one rule can join the lines around
@@ -257,31 +289,39 @@ def _classified(text: str) -> tuple[LineTag, ...]:
     # idempotent (the kept text has no boilerplate left by these rules).
     for _ in range(8):
         before = list(kinds)
-        _context_pass(lines, kinds, r)
+        _context_pass(lines, kinds, r, runs_at, body_at, headers)
         if kinds == before:
             break
-    return tuple(LineTag(a, b, s, lines[i], kinds[i]) for i, (a, b, s) in enumerate(raw))
+    return tuple(map(LineTag, starts, ends, stops, lines, kinds))
 
 
-def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
+def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules, runs_at: list[list[int]],
+                  body_at: list[int], headers: list[tuple[int, str]]) -> None:
+    """One pass of the context rules; ``runs_at``, ``body_at`` and ``headers`` are the lines
+    that are run hits, paragraph-like and block headers on their own (``_Line``)."""
     # runs of list-like lines
-    for ri, rule in r.any_runs:
-        hits = [kinds[i] is None and bool(l) and _applies(ri, l) for i, l in enumerate(lines)]
-        if any(hits):
+    for (_ri, rule), at in zip(r.any_runs, runs_at):
+        at = [i for i in at if kinds[i] is None]
+        if at:
+            hits = [False] * len(lines)
+            for i in at:
+                hits[i] = True
             _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
     # blocks: related-link lists and copyright notices
-    _mark_blocks(lines, kinds, r)
+    _mark_blocks(lines, kinds, r, headers)
     # head and tail of the page, around the body
-    body = [i for i, l in enumerate(lines) if kinds[i] is None and l and is_body(l)]
+    body = [i for i in body_at if kinds[i] is None]
     first, last = (body[0], body[-1]) if body else (len(lines), -1)
-    head, tail = r.region_single["head"], r.region_single["tail"]
-    for i, line in enumerate(lines):
-        if kinds[i] is not None or not line or first <= i <= last:
-            continue
-        for ri, rule in (head if i < first else tail):
-            if _applies(ri, line):
-                kinds[i] = rule.kind
-                break
+    for rules_, inside in ((r.region_single["head"], range(first)),
+                           (r.region_single["tail"], range(max(first, last + 1), len(lines)))):
+        for i in inside:
+            line = lines[i]
+            if kinds[i] is not None or not line:
+                continue
+            for ri, rule in rules_:
+                if _applies(ri, line):
+                    kinds[i] = rule.kind
+                    break
     for ri, rule in r.region_runs:
         inside = range(first) if rule.where == "head" else range(max(first, last + 1), len(lines))
         hits = [False] * len(lines)
@@ -322,7 +362,6 @@ def _mark_runs(lines: list[str], kinds: list[str | None], hits: list[bool], min_
         i = j
 
 
-@lru_cache(maxsize=_LINE_CACHE)
 def _block_header(line: str) -> str | None:
     """``related`` for the header of a related-link block (相关新闻), ``legal`` for that of a
     copyright block (版权声明), else None."""
@@ -334,11 +373,13 @@ def _block_header(line: str) -> str | None:
     return None
 
 
-def _mark_blocks(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        header = _block_header(line) if line else None
+def _mark_blocks(lines: list[str], kinds: list[str | None], r: _Rules,
+                 headers: list[tuple[int, str]]) -> None:
+    """Tag related-link and copyright blocks, from the block ``headers`` (line, kind) down."""
+    pos = 0                                   # lines before it belong to a block already
+    for i, header in headers:
+        if i < pos:
+            continue
         if header == "related":
             kinds[i] = "related"
             j = i + 1
@@ -347,9 +388,8 @@ def _mark_blocks(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
                 if lines[j] and kinds[j] is None:
                     kinds[j] = "related"
                 j += 1
-            i = j
-            continue
-        if header == "legal":
+            pos = j
+        elif header == "legal":
             kinds[i] = "legal"
             j = i + 1
             while j < len(lines) and (not lines[j] or kinds[j] is not None
@@ -358,9 +398,7 @@ def _mark_blocks(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
                 if lines[j] and kinds[j] is None:
                     kinds[j] = "legal"
                 j += 1
-            i = j
-            continue
-        i += 1
+            pos = j
 
 
 def _mark_head_before_nav(lines: list[str], kinds: list[str | None], limit: int) -> None:
