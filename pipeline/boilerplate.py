@@ -27,6 +27,7 @@ from functools import lru_cache
 from itertools import accumulate
 from operator import add, itemgetter
 from importlib import resources
+from re import _constants as _C, _parser
 from typing import NamedTuple
 
 # Sentence-final punctuation (half- and full-width) and CJK ideographs.
@@ -63,6 +64,7 @@ class _LineRule:
     sentence_ok: bool
     min_run: int
     keep_if: re.Pattern | None
+    pre: re.Pattern | None = None     # ``_prefilter(regex)``: a line it misses cannot match
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,74 @@ def _compile(lines: list[str] | str, fragments: dict[str, str]) -> re.Pattern:
     return re.compile(src, re.VERBOSE)
 
 
+# ----------------------------------------------------------------------------- prefilters
+# Most lines match no rule, and a rule's own search costs 1-4 us a line when it starts with a
+# look-behind, an anchor, (?i) or many alternatives. Each rule gets, derived from its parse
+# tree (never written by hand), a class of characters of which every match contains one: a
+# line with none of them cannot match, found by one C-level scan of a character class.
+
+_MAX_CLASS = 12      # larger classes of a pattern are not used as requirements
+
+
+def _required(items, icase: bool) -> frozenset | None:
+    """Characters, as (char, ignore case) pairs, of which every match of the parsed sequence
+    ``items`` contains one, or None if none can be named. Any item's requirement is one of the
+    sequence's: the smallest is taken (case-sensitive ones first)."""
+    best = None
+    for op, av in items:
+        req = _required_item(op, av, icase)
+        if req is not None and (best is None or (len(req), any(i for _c, i in req))
+                                < (len(best), any(i for _c, i in best))):
+            best = req
+    return best
+
+
+def _required_item(op, av, icase: bool) -> frozenset | None:
+    if op is _C.LITERAL:
+        return frozenset({(chr(av), icase)})
+    if op is _C.IN:                                   # a class of literals (not negated)
+        if len(av) <= _MAX_CLASS and all(o is _C.LITERAL for o, _v in av):
+            return frozenset((chr(v), icase) for _o, v in av)
+        return None
+    if op is _C.SUBPATTERN:                           # (group, add flags, del flags, items)
+        _group, add, drop, sub = av
+        return _required(sub, (icase or bool(add & re.I)) and not drop & re.I)
+    if op is _C.ATOMIC_GROUP:
+        return _required(av, icase)
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+        low, _high, sub = av
+        return _required(sub, icase) if low >= 1 else None
+    if op is _C.BRANCH:                               # every alternative names its own
+        out = set()
+        for alt in av[1]:
+            req = _required(alt, icase)
+            if req is None:
+                return None
+            out |= req
+        return frozenset(out)
+    return None                                       # anchors, look-arounds, classes ...
+
+
+def _prefilter(rx: re.Pattern) -> re.Pattern | None:
+    """A pattern found in every line where ``rx`` is (a class of required characters), or None.
+
+    >>> _prefilter(re.compile(r"(?:来源|作者)\\s*:")).pattern
+    '[:]'
+    >>> _prefilter(re.compile(r"(?i:logo|banner)|头图")).pattern
+    '[头]|(?i:[bl])'
+    """
+    tree = _parser.parse(rx.pattern, rx.flags)
+    req = _required(tree.data, bool(tree.state.flags & re.I))
+    if req is None:
+        return None
+    parts = []
+    for icase in (False, True):
+        chars = "".join(sorted(re.escape(c) for c, i in req if i == icase))
+        if chars:
+            parts.append(f"(?i:[{chars}])" if icase else f"[{chars}]")
+    return re.compile("|".join(parts))
+
+
 _GLOBAL_FLAGS = re.compile(r"^\(\?([imsx]+)\)")
 
 
@@ -120,7 +190,8 @@ def rules() -> _Rules:
         _LineRule(kind=r["kind"], where=r.get("where", "any"), regex=_compile(r["pattern"], frags),
                   max_len=r.get("max_len"), sentence_ok=r.get("sentence_ok", True),
                   min_run=r.get("min_run", 1),
-                  keep_if=_compile(r["keep_if"], frags) if r.get("keep_if") else None)
+                  keep_if=_compile(r["keep_if"], frags) if r.get("keep_if") else None,
+                  pre=_prefilter(_compile(r["pattern"], frags)))
         for r in data["line_rules"])
     ui = data["ui_phrases"]
     return _Rules(
@@ -182,7 +253,7 @@ def _rule_applies(rule: _LineRule, line: str) -> bool:
         return False
     if not rule.sentence_ok and _SENT_END.search(line):
         return False
-    if not rule.regex.search(line):
+    if (rule.pre is not None and not rule.pre.search(line)) or not rule.regex.search(line):
         return False
     return not (rule.keep_if and rule.keep_if.search(line))
 
@@ -208,7 +279,8 @@ def _single_line_kind(line: str) -> str | None:
         return "legal"
     sent_end = _SENT_END.search(line) is not None
     for rule in _any_rules(min(len(line), _len_cap()), sent_end):
-        if rule.regex.search(line) and not (rule.keep_if and rule.keep_if.search(line)):
+        if ((rule.pre is None or rule.pre.search(line)) and rule.regex.search(line)
+                and not (rule.keep_if and rule.keep_if.search(line))):
             return rule.kind
     return None
 
