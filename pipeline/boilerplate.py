@@ -248,10 +248,12 @@ def _split_lines(text: str) -> tuple[list[str], list[int], list[int], list[int]]
 _PLUS_ONE = (1).__add__
 
 
-def _rule_applies(rule: _LineRule, line: str) -> bool:
+def _rule_applies(rule: _LineRule, line: str, sent_end: bool | None = None) -> bool:
+    """Whether ``rule`` tags ``line`` (``sent_end``: whether the line has a sentence end, if
+    known)."""
     if rule.max_len is not None and len(line) > rule.max_len:
         return False
-    if not rule.sentence_ok and _SENT_END.search(line):
+    if not rule.sentence_ok and (_SENT_END.search(line) if sent_end is None else sent_end):
         return False
     if (rule.pre is not None and not rule.pre.search(line)) or not rule.regex.search(line):
         return False
@@ -270,14 +272,14 @@ def _applies(i: int, line: str) -> bool:
     return _rule_applies(rules().line_rules[i], line)
 
 
-def _single_line_kind(line: str) -> str | None:
-    """Kind given by the rules that apply anywhere to a single (non-blank) line, or None."""
+def _single_line_kind(line: str, sent_end: bool) -> str | None:
+    """Kind given by the rules that apply anywhere to a single (non-blank) line, or None
+    (``sent_end``: whether the line has a sentence end)."""
     r = rules()
     if _is_ui(line, r):
         return "ui"
     if _is_legal(line, r) and not _is_stat_sentence(line):
         return "legal"
-    sent_end = _SENT_END.search(line) is not None
     for rule in _any_rules(min(len(line), _len_cap()), sent_end):
         if ((rule.pre is None or rule.pre.search(line)) and rule.regex.search(line)
                 and not (rule.keep_if and rule.keep_if.search(line))):
@@ -332,10 +334,11 @@ def _line(line: str) -> _Line:
     taken back), so its run hits and body test, asked only of untagged lines, are not computed."""
     if not line:
         return _Line(None, (False,) * len(rules().any_runs), False, None)
-    kind = _single_line_kind(line)
+    sent_end = _SENT_END.search(line) is not None
+    kind = _single_line_kind(line, sent_end)
     if kind is not None:
         return _Line(kind, (False,) * len(rules().any_runs), False, _block_header(line))
-    return _Line(None, tuple(_rule_applies(rule, line) for _ri, rule in rules().any_runs),
+    return _Line(None, tuple(_rule_applies(rule, line, sent_end) for _ri, rule in rules().any_runs),
                  is_body(line), _block_header(line))
 
 

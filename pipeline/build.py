@@ -175,10 +175,10 @@ def process_files(items: list[tuple[str, str | None, str | None]]) -> tuple[pa.T
     """
     arts, facts = [], []
     for path, dup, reason in items:
-        fmt = Path(path).suffix.lower().lstrip(".")
         if reason is not None:
             raws = [RawDoc(source=path, status="skipped", reason=reason)]
         elif dup is not None:
+            fmt = Path(path).suffix.lower().lstrip(".")
             raws = [RawDoc(source=path, status="skipped",
                            reason=f"duplicate: same content as {dup}", fmt=fmt,
                            size_bytes=os.path.getsize(path), content_hash=cache.file_sha256(path))]

@@ -300,16 +300,10 @@ def _outlet(raw: RawDoc, tags) -> str | None:
     if raw.site_name and raw.site_name.strip():
         return raw.site_name.strip()
     r = rules()
-    first_body = next((i for i, t in enumerate(tags) if t.kind is None and t.text and is_body(t.text)),
-                      len(tags))
-    zones = {
-        "meta": [t.text for t in tags if t.kind == "meta"],
-        "header": [t.text for i, t in enumerate(tags) if i < first_body and t.text
-                   and t.kind in ("contact", "head", "banner", "meta", None)],
-        "body": [t.text for t in tags if t.kind is None and t.text and is_body(t.text)][:3],
-        "legal": [t.text for t in tags if t.kind == "legal"],
-    }
+    zones: dict[str, list[str]] = {}      # the lines of a zone, listed when a rule first asks
     for where, rx in r.outlet_rules:
+        if where not in zones:
+            zones[where] = _outlet_zone(tags, where)
         for line in zones[where]:
             m = rx.search(line)
             if m:
@@ -325,6 +319,22 @@ def _outlet(raw: RawDoc, tags) -> str | None:
         if best:
             return best[1]
     return None
+
+
+def _outlet_zone(tags, where: str) -> list[str]:
+    """The lines of ``tags`` where outlet rules of zone ``where`` look."""
+    if where == "meta":
+        return [t.text for t in tags if t.kind == "meta"]
+    if where == "header":
+        first_body = next((i for i, t in enumerate(tags)
+                           if t.kind is None and t.text and is_body(t.text)), len(tags))
+        return [t.text for i, t in enumerate(tags) if i < first_body and t.text
+                and t.kind in ("contact", "head", "banner", "meta", None)]
+    if where == "body":
+        return [t.text for t in tags if t.kind is None and t.text and is_body(t.text)][:3]
+    if where == "legal":
+        return [t.text for t in tags if t.kind == "legal"]
+    raise KeyError(where)
 
 
 # ----------------------------------------------------------------------------- title
