@@ -7,6 +7,7 @@ import os
 import shutil
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterable
 
@@ -42,11 +43,16 @@ def _fact_id(aid: str, metric: str, value: float, start: int) -> str:
     return hashlib.sha256(f"{aid}|{metric}|{value!r}|{start}".encode()).hexdigest()[:16]
 
 
+# Every column of an articles row, null unless set: rows with all the columns become a table
+# in one C-level pass (``_rows_to_table``).
+_ARTICLE_NULLS = dict.fromkeys(tables.ARTICLES_SCHEMA.names)
+
+
 def process_document(raw: RawDoc) -> tuple[dict, list[dict]]:
     """One input -> its articles row and its facts rows. Pure: depends on ``raw`` only."""
     aid = article_id(raw.source)
-    art = {"article_id": aid, "source": raw.source, "fmt": raw.fmt, "status": raw.status,
-           "reason": raw.reason, "encoding": raw.encoding, "size_bytes": raw.size_bytes,
+    art = {**_ARTICLE_NULLS, "article_id": aid, "source": raw.source, "fmt": raw.fmt,
+           "status": raw.status, "reason": raw.reason, "encoding": raw.encoding, "size_bytes": raw.size_bytes,
            "content_hash": raw.content_hash, "url": raw.url, "title": raw.title,
            "published": raw.published, "text": raw.text, "campaigns": [], "n_facts": 0}
     if raw.status != "ok":
@@ -145,11 +151,17 @@ def _discover(inputs: Iterable[str]) -> cache.Files:
 
 
 def _rows_to_table(rows: list[dict], sch: pa.Schema) -> pa.Table:
-    """Row dicts -> Arrow table of schema ``sch`` (columnar, no pandas on the way)."""
+    """Row dicts -> Arrow table of schema ``sch`` (columnar, no pandas on the way); a column a
+    row lacks is null there."""
+    names = sch.names
+    try:            # rows with every column: transposed in C (one tuple per row, then per column)
+        if not rows or len(names) < 2:
+            raise KeyError
+        cols = list(zip(*map(itemgetter(*names), rows)))
+    except KeyError:
+        cols = [[r.get(name) for r in rows] for name in names]
     arrays = []
-    for f in sch:
-        name = f.name   # read once: Arrow makes a new str (hashed again) at every ``f.name``
-        col = [r.get(name) for r in rows]
+    for f, col in zip(sch, cols):
         if pa.types.is_date32(f.type):
             strs = pa.array([v if isinstance(v, str) else (None if v is None else str(v))
                              for v in col], pa.string())
