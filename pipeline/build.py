@@ -22,7 +22,7 @@ from .extract import extract_facts
 from .ingest import read_inputs
 from .meta import detect_meta
 from .model import RawDoc
-from .normalise import normalise, strip_romanisation
+from .normalise import has_romanisation, normalise, strip_romanisation
 from .reprints import reprint_links
 from .sentences import split_sentences
 from .validate import check_facts
@@ -72,6 +72,8 @@ def process_document(raw: RawDoc) -> tuple[dict, list[dict]]:
     art.update(title=meta.title, published=meta.published, outlet=meta.outlet,
                script=meta.script, n_facts=len(facts), **region)
     by_start = {s.start: s for s in sents}
+    # evidence and figure texts without romanisation: nothing to strip in most articles
+    strip = strip_romanisation if has_romanisation(raw.text) else str
     rows = []
     for f in facts:
         sent = by_start.get(f.sent_start)
@@ -88,9 +90,9 @@ def process_document(raw: RawDoc) -> tuple[dict, list[dict]]:
             "currency": f.currency, "qualifier": f.qualifier, "scope": f.scope, **freg,
             "published": meta.published, "period_start": f.period_start,
             "period_end": f.period_end, "title": meta.title, "outlet": meta.outlet,
-            "script": meta.script, "evidence": strip_romanisation(raw.text[ev_a:ev_b]),
+            "script": meta.script, "evidence": strip(raw.text[ev_a:ev_b]),
             "evidence_start": ev_a, "evidence_end": ev_b,
-            "figure_text": strip_romanisation(raw.text[fig_a:fig_b]), "figure_start": fig_a, "figure_end": fig_b,
+            "figure_text": strip(raw.text[fig_a:fig_b]), "figure_start": fig_a, "figure_end": fig_b,
             "evidence_simplified": norm.text[f.sent_start:f.sent_end].strip(),
             "mentions": f.mentions, "duplicate_of": None, "flags": list(f.flags)})
     return art, rows

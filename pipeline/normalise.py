@@ -188,6 +188,17 @@ def strip_romanisation(text: str) -> str:
     return _ROMANISATION.sub("", _INVISIBLE.sub("", text))
 
 
+def has_romanisation(text: str) -> bool:
+    """Whether ``strip_romanisation`` changes ``text``, or any part of it: a part has a
+    romanisation only where ``text`` has one (the look-behind sees the same characters), and
+    an invisible character only if ``text`` has one.
+
+    >>> has_romanisation("凍結(dong)資金"), has_romanisation("抓获(APP)3人")
+    (True, False)
+    """
+    return _INVISIBLE.search(text) is not None or _ROMANISATION.search(text) is not None
+
+
 def normalise(text: str) -> NormText:
     """Clean ``text`` and keep a map from every kept character back to ``text``.
 
