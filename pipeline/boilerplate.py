@@ -23,8 +23,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from itertools import accumulate
+from functools import lru_cache, partial
+from itertools import accumulate, compress
 from operator import add, itemgetter
 from importlib import resources
 from re import _constants as _C, _parser
@@ -318,6 +318,10 @@ def classify_lines(text: str) -> list[LineTag]:
     return list(_classified(text))
 
 
+# LineTag(*fields) without the Python-level __new__ of a NamedTuple (what ``_make`` does).
+_LINE_TAG = partial(tuple.__new__, LineTag)
+
+
 class _Line(NamedTuple):
     """What the rules say about one stripped line on its own (cached per distinct line): the
     context passes then walk the few lines these mark, not every line of the text."""
@@ -342,7 +346,7 @@ def _line(line: str) -> _Line:
                  is_body(line), _block_header(line))
 
 
-_KIND = itemgetter(0)
+_KIND, _RUNS, _BODY, _HEADER = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
 
 
 @lru_cache(maxsize=4)
@@ -353,10 +357,13 @@ def _classified(text: str) -> tuple[LineTag, ...]:
     lines = list(map(str.strip, parts))
     info = list(map(_line, lines))                      # 1. single lines, one cached call each
     kinds: list[str | None] = list(map(_KIND, info))
-    # the lines each context rule can concern, found once (kinds only ever get set)
-    runs_at = [[i for i, x in enumerate(info) if x.runs[k]] for k in range(len(r.any_runs))]
-    body_at = [i for i, x in enumerate(info) if x.body]
-    headers = [(i, x.header) for i, x in enumerate(info) if x.header is not None]
+    # the lines each context rule can concern, found once (kinds only ever get set); C-level
+    # filters: most lines concern none
+    n = range(len(lines))
+    runs = list(map(_RUNS, info))
+    runs_at = [list(compress(n, map(itemgetter(k), runs))) for k in range(len(r.any_runs))]
+    body_at = list(compress(n, map(_BODY, info)))
+    headers = [(i, info[i].header) for i in compress(n, map(_HEADER, info))]
 
     _mark_head_before_nav(lines, kinds, r.head_before_nav_lines)
     # Context rules until nothing changes: a line tagged by one rule can join the lines around
@@ -367,7 +374,7 @@ def _classified(text: str) -> tuple[LineTag, ...]:
         _context_pass(lines, kinds, r, runs_at, body_at, headers)
         if kinds == before:
             break
-    return tuple(map(LineTag, starts, ends, stops, lines, kinds))
+    return tuple(map(_LINE_TAG, zip(starts, ends, stops, lines, kinds)))
 
 
 def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules, runs_at: list[list[int]],
@@ -479,6 +486,8 @@ def _mark_blocks(lines: list[str], kinds: list[str | None], r: _Rules,
 def _mark_head_before_nav(lines: list[str], kinds: list[str | None], limit: int) -> None:
     """Short lines above a breadcrumb near the top are the site header (logo, hotline, ticker),
     unless they state a figure."""
+    if "nav" not in kinds:
+        return
     nonblank = [i for i, l in enumerate(lines) if l][:limit]
     navs = [i for i in nonblank if kinds[i] == "nav"]
     if not navs:
