@@ -304,6 +304,8 @@ def _is_legal(line: str, r: _Rules) -> bool:
 @lru_cache(maxsize=_LINE_CACHE)
 def is_body(line: str) -> bool:
     """Paragraph-like: a sentence with some Chinese, or a long run of Chinese (truncated text)."""
+    if len(line) < 15:                # fewer than 15 CJK ideographs: never (most short lines)
+        return False
     n = len(_NOT_CJK.sub("", line))   # the CJK ideographs (one string, not one per character)
     return (n >= 15 and bool(_SENT_END.search(line))) or (n >= 30 and line.count(",") >= 2) or n >= 60
 
