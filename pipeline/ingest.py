@@ -764,7 +764,8 @@ def _content_key(text: str) -> str:
 def read_inputs(paths: Iterable[str]) -> Iterator[RawDoc]:
     """One ``RawDoc`` per input file or record, in a deterministic order (see module doc)."""
     seen: dict[str, str] = {}   # content key -> source of its first occurrence
-    for path, reason in _expand(paths):
+    first = None                # (text, source) of the first text while it is the only one:
+    for path, reason in _expand(paths):     # its key is made when there is one to compare
         source = str(path)
         if reason:
             yield _skipped(source, reason)
@@ -778,7 +779,12 @@ def read_inputs(paths: Iterable[str]) -> Iterator[RawDoc]:
                 doc.status, doc.reason, doc.text = "skipped", (
                     f"too large: {len(doc.text)} characters of text "
                     f"(limit {MAX_ARTICLE_CHARS} for one article)"), ""
-            if doc.status == "ok":
+            if doc.status == "ok" and not seen and first is None:
+                first = (doc.text, doc.source)
+            elif doc.status == "ok":
+                if first is not None:
+                    seen[_content_key(first[0])] = first[1]
+                    first = None
                 key = _content_key(doc.text)
                 if key in seen:
                     doc.status, doc.reason = "skipped", f"duplicate: same content as {seen[key]}"
