@@ -64,7 +64,7 @@ class _LineRule:
     sentence_ok: bool
     min_run: int
     keep_if: re.Pattern | None
-    pre: re.Pattern | None = None     # ``_prefilter(regex)``: a line it misses cannot match
+    pre: object = None                # ``_prefilter(regex)``: a line it fails cannot match
 
 
 @dataclass(frozen=True)
@@ -98,31 +98,55 @@ def _compile(lines: list[str] | str, fragments: dict[str, str]) -> re.Pattern:
 # ----------------------------------------------------------------------------- prefilters
 # Most lines match no rule, and a rule's own search costs 1-4 us a line when it starts with a
 # look-behind, an anchor, (?i) or many alternatives. Each rule gets, derived from its parse
-# tree (never written by hand), a class of characters of which every match contains one: a
-# line with none of them cannot match, found by one C-level scan of a character class.
+# tree (never written by hand), strings of which every match contains one: a line with none of
+# them cannot match, found by one C-level search of their alternation (plus, for strings
+# matched ignoring case, one of a class of their first characters).
 
 _MAX_CLASS = 12      # larger classes of a pattern are not used as requirements
 
 
+def _cased(c: str) -> bool:
+    """Whether (?i) can match ``c`` with another character (else it matches ``c`` alone)."""
+    return c.lower() != c or c.upper() != c
+
+
+def _strength(req: frozenset) -> tuple:
+    """How selective a requirement is: case-sensitive, long strings (a digit, frequent in these
+    texts, counting half), few of them first."""
+    return (not any(icase for _s, icase in req),
+            min(len(s) - sum(c.isdigit() for c in s) / 2 for s, _icase in req), -len(req))
+
+
 def _required(items, icase: bool) -> frozenset | None:
-    """Characters, as (char, ignore case) pairs, of which every match of the parsed sequence
-    ``items`` contains one, or None if none can be named. Any item's requirement is one of the
-    sequence's: the smallest is taken (case-sensitive ones first)."""
-    best = None
+    """Strings, as (string, ignore case) pairs, of which every match of the parsed sequence
+    ``items`` contains one, or None if none can be named. A run of literal characters is one
+    string; any item's requirement is one of the sequence's: the most selective is taken."""
+    found, run, run_icase = [], [], False
     for op, av in items:
+        if op is _C.LITERAL:
+            c = chr(av)
+            c_icase = icase and _cased(c)
+            if run and c_icase != run_icase:
+                found.append(frozenset({("".join(run), run_icase)}))
+                run = []
+            run.append(c)
+            run_icase = c_icase
+            continue
+        if run:
+            found.append(frozenset({("".join(run), run_icase)}))
+            run = []
         req = _required_item(op, av, icase)
-        if req is not None and (best is None or (len(req), any(i for _c, i in req))
-                                < (len(best), any(i for _c, i in best))):
-            best = req
-    return best
+        if req is not None:
+            found.append(req)
+    if run:
+        found.append(frozenset({("".join(run), run_icase)}))
+    return max(found, key=_strength) if found else None
 
 
 def _required_item(op, av, icase: bool) -> frozenset | None:
-    if op is _C.LITERAL:
-        return frozenset({(chr(av), icase)})
     if op is _C.IN:                                   # a class of literals (not negated)
         if len(av) <= _MAX_CLASS and all(o is _C.LITERAL for o, _v in av):
-            return frozenset((chr(v), icase) for _o, v in av)
+            return frozenset((chr(v), icase and _cased(chr(v))) for _o, v in av)
         return None
     if op is _C.SUBPATTERN:                           # (group, add flags, del flags, items)
         _group, add, drop, sub = av
@@ -143,24 +167,28 @@ def _required_item(op, av, icase: bool) -> frozenset | None:
     return None                                       # anchors, look-arounds, classes ...
 
 
-def _prefilter(rx: re.Pattern) -> re.Pattern | None:
-    """A pattern found in every line where ``rx`` is (a class of required characters), or None.
+def _prefilter(rx: re.Pattern):
+    """A test (line -> truthy) passed by every line where ``rx`` is found, or None: a search
+    of the required strings (``_required``), or of the first characters of those matched
+    ignoring case.
 
-    >>> _prefilter(re.compile(r"(?:来源|作者)\\s*:")).pattern
-    '[:]'
-    >>> _prefilter(re.compile(r"(?i:logo|banner)|头图")).pattern
-    '[头]|(?i:[bl])'
+    >>> _prefilter(re.compile(r"(?:来源|作者)\\s*:")).__self__.pattern
+    '作者|来源'
+    >>> pre = _prefilter(re.compile(r"(?i)logo|banner|头图"))
+    >>> [bool(pre(s)) for s in ("LOGO", "头图", "头像", "标题")]
+    [True, True, False, False]
     """
     tree = _parser.parse(rx.pattern, rx.flags)
     req = _required(tree.data, bool(tree.state.flags & re.I))
     if req is None:
         return None
-    parts = []
-    for icase in (False, True):
-        chars = "".join(sorted(re.escape(c) for c, i in req if i == icase))
-        if chars:
-            parts.append(f"(?i:[{chars}])" if icase else f"[{chars}]")
-    return re.compile("|".join(parts))
+    exact = sorted({s for s, icase in req if not icase}, key=lambda s: (-len(s), s))
+    folded = sorted({s[0] for s, icase in req if icase})
+    cs = re.compile("|".join(map(re.escape, exact))).search if exact else None
+    ic = re.compile(f"(?i:[{''.join(map(re.escape, folded))}])").search if folded else None
+    if cs is None or ic is None:
+        return cs or ic
+    return lambda line: cs(line) or ic(line)
 
 
 _GLOBAL_FLAGS = re.compile(r"^\(\?([imsx]+)\)")
@@ -255,7 +283,7 @@ def _rule_applies(rule: _LineRule, line: str, sent_end: bool | None = None) -> b
         return False
     if not rule.sentence_ok and (_SENT_END.search(line) if sent_end is None else sent_end):
         return False
-    if (rule.pre is not None and not rule.pre.search(line)) or not rule.regex.search(line):
+    if (rule.pre is not None and not rule.pre(line)) or not rule.regex.search(line):
         return False
     return not (rule.keep_if and rule.keep_if.search(line))
 
@@ -281,7 +309,7 @@ def _single_line_kind(line: str, sent_end: bool) -> str | None:
     if _is_legal(line, r) and not _is_stat_sentence(line):
         return "legal"
     for rule in _any_rules(min(len(line), _len_cap()), sent_end):
-        if ((rule.pre is None or rule.pre.search(line)) and rule.regex.search(line)
+        if ((rule.pre is None or rule.pre(line)) and rule.regex.search(line)
                 and not (rule.keep_if and rule.keep_if.search(line))):
             return rule.kind
     return None
