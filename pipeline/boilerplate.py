@@ -78,8 +78,7 @@ class _Rules:
     legal_terms: tuple[str, ...]
     legal_anchor: re.Pattern      # any of the anchors (one search instead of one test each)
     head_before_nav_lines: int
-    inline: tuple[tuple[str, re.Pattern], ...]
-    inline_any: re.Pattern        # all inline rules in one: a line it misses has no inline token
+    inline: tuple[tuple[str, re.Pattern, object], ...]    # kind, regex, ``_prefilter``
     # The line rules by where they apply, (rule number, rule) in rule order: the engine walks
     # these instead of testing every rule's ``where`` and ``min_run`` on every line.
     any_runs: tuple[tuple[int, _LineRule], ...] = ()        # anywhere, runs of ``min_run`` lines
@@ -98,11 +97,14 @@ def _compile(lines: list[str] | str, fragments: dict[str, str]) -> re.Pattern:
 # ----------------------------------------------------------------------------- prefilters
 # Most lines match no rule, and a rule's own search costs 1-4 us a line when it starts with a
 # look-behind, an anchor, (?i) or many alternatives. Each rule gets, derived from its parse
-# tree (never written by hand), strings of which every match contains one: a line with none of
-# them cannot match, found by one C-level search of their alternation (plus, for strings
-# matched ignoring case, one of a class of their first characters).
+# tree (never written by hand), strings or character classes of which every match contains
+# one: a line with none of them cannot match, found by one C-level search of their
+# alternation (plus, for those matched ignoring case, one of their first characters).
+#
+# A requirement is a frozenset of (kind, value, ignore case): kind "s" a string, "c" the
+# source of a character class.
 
-_MAX_CLASS = 12      # larger classes of a pattern are not used as requirements
+_MAX_CLASS = 12      # larger classes of literals are one class requirement, not characters
 
 
 def _cased(c: str) -> bool:
@@ -110,44 +112,53 @@ def _cased(c: str) -> bool:
     return c.lower() != c or c.upper() != c
 
 
+def _weight(kind: str, value: str) -> float:
+    """How selective one required string or class is: its length (a digit, frequent in these
+    texts, counting half); a class less than any character."""
+    return len(value) - sum(c.isdigit() for c in value) / 2 if kind == "s" else 0.25
+
+
 def _strength(req: frozenset) -> tuple:
-    """How selective a requirement is: case-sensitive, long strings (a digit, frequent in these
-    texts, counting half), few of them first."""
-    return (not any(icase for _s, icase in req),
-            min(len(s) - sum(c.isdigit() for c in s) / 2 for s, _icase in req), -len(req))
+    """How selective a requirement is: case-sensitive, long strings, few of them first."""
+    return (not any(icase for _k, _v, icase in req), min(_weight(k, v) for k, v, _i in req),
+            -len(req))
 
 
 def _required(items, icase: bool) -> frozenset | None:
-    """Strings, as (string, ignore case) pairs, of which every match of the parsed sequence
-    ``items`` contains one, or None if none can be named. A run of literal characters is one
-    string; any item's requirement is one of the sequence's: the most selective is taken."""
+    """What every match of the parsed sequence ``items`` contains one of, or None if nothing
+    can be named. A run of literal characters is one string; any item's requirement is one of
+    the sequence's: the most selective is taken."""
     found, run, run_icase = [], [], False
     for op, av in items:
         if op is _C.LITERAL:
             c = chr(av)
             c_icase = icase and _cased(c)
             if run and c_icase != run_icase:
-                found.append(frozenset({("".join(run), run_icase)}))
+                found.append(frozenset({("s", "".join(run), run_icase)}))
                 run = []
             run.append(c)
             run_icase = c_icase
             continue
         if run:
-            found.append(frozenset({("".join(run), run_icase)}))
+            found.append(frozenset({("s", "".join(run), run_icase)}))
             run = []
         req = _required_item(op, av, icase)
         if req is not None:
             found.append(req)
     if run:
-        found.append(frozenset({("".join(run), run_icase)}))
+        found.append(frozenset({("s", "".join(run), run_icase)}))
     return max(found, key=_strength) if found else None
 
 
 def _required_item(op, av, icase: bool) -> frozenset | None:
-    if op is _C.IN:                                   # a class of literals (not negated)
+    if op is _C.IN:                                   # a class of literals and ranges
+        if not all(o is _C.LITERAL or o is _C.RANGE for o, _v in av):
+            return None                               # negated, categories (\d, \w ...)
         if len(av) <= _MAX_CLASS and all(o is _C.LITERAL for o, _v in av):
-            return frozenset((chr(v), icase and _cased(chr(v))) for _o, v in av)
-        return None
+            return frozenset(("s", chr(v), icase and _cased(chr(v))) for _o, v in av)
+        src = "".join(re.escape(chr(v)) if o is _C.LITERAL
+                      else f"{re.escape(chr(v[0]))}-{re.escape(chr(v[1]))}" for o, v in av)
+        return frozenset({("c", f"[{src}]", icase)})
     if op is _C.SUBPATTERN:                           # (group, add flags, del flags, items)
         _group, add, drop, sub = av
         return _required(sub, (icase or bool(add & re.I)) and not drop & re.I)
@@ -164,48 +175,34 @@ def _required_item(op, av, icase: bool) -> frozenset | None:
                 return None
             out |= req
         return frozenset(out)
-    return None                                       # anchors, look-arounds, classes ...
+    return None                                       # anchors, look-arounds, \d ...
 
 
 def _prefilter(rx: re.Pattern):
     """A test (line -> truthy) passed by every line where ``rx`` is found, or None: a search
-    of the required strings (``_required``), or of the first characters of those matched
-    ignoring case.
+    of the required strings and classes (``_required``); of those matched ignoring case, the
+    first characters (or the class) are searched ignoring case.
 
     >>> _prefilter(re.compile(r"(?:来源|作者)\\s*:")).__self__.pattern
     '作者|来源'
     >>> pre = _prefilter(re.compile(r"(?i)logo|banner|头图"))
     >>> [bool(pre(s)) for s in ("LOGO", "头图", "头像", "标题")]
     [True, True, False, False]
+    >>> _prefilter(re.compile(r"(?<=。)\\s*[A-Za-z][a-z0-9]{1,7}")).__self__.pattern
+    '[A-Za-z]'
     """
     tree = _parser.parse(rx.pattern, rx.flags)
     req = _required(tree.data, bool(tree.state.flags & re.I))
     if req is None:
         return None
-    exact = sorted({s for s, icase in req if not icase}, key=lambda s: (-len(s), s))
-    folded = sorted({s[0] for s, icase in req if icase})
-    cs = re.compile("|".join(map(re.escape, exact))).search if exact else None
-    ic = re.compile(f"(?i:[{''.join(map(re.escape, folded))}])").search if folded else None
+    exact = sorted((v if k == "c" else re.escape(v) for k, v, icase in req if not icase),
+                   key=lambda src: (-len(src), src))
+    folded = sorted({v if k == "c" else re.escape(v[0]) for k, v, icase in req if icase})
+    cs = re.compile("|".join(exact)).search if exact else None
+    ic = re.compile(f"(?i:{'|'.join(folded)})").search if folded else None
     if cs is None or ic is None:
         return cs or ic
     return lambda line: cs(line) or ic(line)
-
-
-_GLOBAL_FLAGS = re.compile(r"^\(\?([imsx]+)\)")
-
-
-def _union(patterns: list[re.Pattern]) -> re.Pattern:
-    """One pattern that matches where any of ``patterns`` does (their alternation, each in a
-    group of its own; leading global flags such as ``(?i)`` made local to it)."""
-    parts = []
-    for p in patterns:
-        src = p.pattern
-        m = _GLOBAL_FLAGS.match(src)
-        if m:
-            parts.append(f"(?{m.group(1)}:\n{src[m.end():]}\n)")
-        else:
-            parts.append(f"(?:\n{src}\n)")
-    return re.compile("\n|".join(parts), re.VERBOSE)
 
 
 @lru_cache(maxsize=1)
@@ -232,8 +229,8 @@ def rules() -> _Rules:
         legal_terms=tuple(data["legal"]["terms"]),
         legal_anchor=re.compile("|".join(map(re.escape, data["legal"]["anchors"]))),
         head_before_nav_lines=int(data["head_before_nav_lines"]),
-        inline=tuple((r["kind"], _compile(r["pattern"], frags)) for r in data["inline_rules"]),
-        inline_any=_union([_compile(r["pattern"], frags) for r in data["inline_rules"]]),
+        inline=tuple((r["kind"], _compile(r["pattern"], frags),
+                      _prefilter(_compile(r["pattern"], frags))) for r in data["inline_rules"]),
         any_runs=tuple((i, x) for i, x in enumerate(line_rules) if x.where == "any" and x.min_run > 1),
         region_single={w: tuple((i, x) for i, x in enumerate(line_rules) if x.where == w and x.min_run == 1)
                        for w in ("head", "tail")},
@@ -556,10 +553,11 @@ def boilerplate_spans(text: str) -> list[tuple[int, int]]:
 def _inline_spans(line: str) -> tuple[tuple[int, int], ...]:
     """Inline tokens (image names, watermarks, bylines, credits) in a stripped kept line, as
     spans of the line, rule by rule."""
-    r = rules()
-    if not r.inline_any.search(line):
-        return ()
-    return tuple(m.span() for _kind, rx in r.inline for m in rx.finditer(line) if m.end() > m.start())
+    spans: list[tuple[int, int]] = []
+    for _kind, rx, pre in rules().inline:
+        if pre is None or pre(line):
+            spans.extend(m.span() for m in rx.finditer(line) if m.end() > m.start())
+    return tuple(spans)
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
