@@ -46,15 +46,24 @@ def _fact_id(aid: str, metric: str, value: float, start: int) -> str:
 # Every column of an articles row, null unless set: rows with all the columns become a table
 # in one C-level pass (``_rows_to_table``).
 _ARTICLE_NULLS = dict.fromkeys(tables.ARTICLES_SCHEMA.names)
+_FACT_NAMES = tuple(tables.FACTS_SCHEMA.names)
 
 
 def process_document(raw: RawDoc) -> tuple[dict, list[dict]]:
     """One input -> its articles row and its facts rows. Pure: depends on ``raw`` only."""
+    art, facts = _process(raw)
+    return art, [dict(zip(_FACT_NAMES, row)) for row in facts]
+
+
+def _process(raw: RawDoc) -> tuple[dict, list[tuple]]:
+    """``process_document`` with the facts rows as tuples of the facts table's columns, in its
+    order (``process_files`` turns them into columns without a dict per row)."""
     aid = article_id(raw.source)
     art = {**_ARTICLE_NULLS, "article_id": aid, "source": raw.source, "fmt": raw.fmt,
-           "status": raw.status, "reason": raw.reason, "encoding": raw.encoding, "size_bytes": raw.size_bytes,
-           "content_hash": raw.content_hash, "url": raw.url, "title": raw.title,
-           "published": raw.published, "text": raw.text, "campaigns": [], "n_facts": 0}
+           "status": raw.status, "reason": raw.reason, "encoding": raw.encoding,
+           "size_bytes": raw.size_bytes, "content_hash": raw.content_hash, "url": raw.url,
+           "title": raw.title, "published": raw.published, "text": raw.text, "campaigns": [],
+           "n_facts": 0}
     if raw.status != "ok":
         return art, []
 
@@ -71,6 +80,8 @@ def process_document(raw: RawDoc) -> tuple[dict, list[dict]]:
               "agency_level": ents.agency_level, "campaigns": list(ents.campaigns)}
     art.update(title=meta.title, published=meta.published, outlet=meta.outlet,
                script=meta.script, n_facts=len(facts), **region)
+    agency = (ents.agency, ents.agency_level, region["campaigns"])
+    place = (ents.province, ents.city, ents.district, ents.region_code) + agency
     by_start = {s.start: s for s in sents}
     # evidence and figure texts without romanisation: nothing to strip in most articles
     strip = strip_romanisation if has_romanisation(raw.text) else str
@@ -80,21 +91,16 @@ def process_document(raw: RawDoc) -> tuple[dict, list[dict]]:
         if sent is not None and (f.period_start is None and f.period_end is None):
             f.period_start, f.period_end = resolve_period(f, sent, meta)
         fe = fact_region(norm, sent, ents) if sent is not None else None  # 其中XX区… narrows it
-        freg = region if fe is None else {**region, "province": fe.province, "city": fe.city,
-                                          "district": fe.district, "region_code": fe.region_code}
+        freg = place if fe is None else (fe.province, fe.city, fe.district, fe.region_code) + agency
         ev_a, ev_b = _strip_span(raw.text, *norm.to_orig(f.sent_start, f.sent_end))
         fig_a, fig_b = norm.to_orig(f.start, f.end)
-        rows.append({
-            "fact_id": _fact_id(aid, f.metric, f.value, f.start), "article_id": aid,
-            "source": raw.source, "metric": f.metric, "value": float(f.value), "unit": f.unit,
-            "currency": f.currency, "qualifier": f.qualifier, "scope": f.scope, **freg,
-            "published": meta.published, "period_start": f.period_start,
-            "period_end": f.period_end, "title": meta.title, "outlet": meta.outlet,
-            "script": meta.script, "evidence": strip(raw.text[ev_a:ev_b]),
-            "evidence_start": ev_a, "evidence_end": ev_b,
-            "figure_text": strip(raw.text[fig_a:fig_b]), "figure_start": fig_a, "figure_end": fig_b,
-            "evidence_simplified": norm.text[f.sent_start:f.sent_end].strip(),
-            "mentions": f.mentions, "duplicate_of": None, "flags": list(f.flags)})
+        rows.append((                                # the columns of tables.FACT_COLUMNS
+            _fact_id(aid, f.metric, f.value, f.start), aid, raw.source, f.metric,
+            float(f.value), f.unit, f.currency, f.qualifier, f.scope, *freg,
+            meta.published, f.period_start, f.period_end, meta.title, meta.outlet, meta.script,
+            strip(raw.text[ev_a:ev_b]), ev_a, ev_b,
+            strip(raw.text[fig_a:fig_b]), fig_a, fig_b,
+            norm.text[f.sent_start:f.sent_end].strip(), f.mentions, None, list(f.flags)))
     return art, rows
 
 
@@ -162,6 +168,17 @@ def _rows_to_table(rows: list[dict], sch: pa.Schema) -> pa.Table:
         cols = list(zip(*map(itemgetter(*names), rows)))
     except KeyError:
         cols = [[r.get(name) for r in rows] for name in names]
+    return _columns_to_table(cols, sch)
+
+
+def _tuples_to_table(rows: list[tuple], sch: pa.Schema) -> pa.Table:
+    """Rows as tuples of the columns of ``sch``, in order -> Arrow table."""
+    return _columns_to_table(list(zip(*rows)) if rows else [()] * len(sch.names), sch)
+
+
+def _columns_to_table(cols: list, sch: pa.Schema) -> pa.Table:
+    """The values of each column of ``sch`` -> Arrow table; dates (ISO strings, or values
+    whose ``str`` starts with one) parsed by Arrow, a value that is no date becoming null."""
     arrays = []
     for f, col in zip(sch, cols):
         if pa.types.is_date32(f.type):
@@ -201,10 +218,10 @@ def process_files(items: list[tuple[str, str | None, str | None]]) -> tuple[pa.T
         else:
             raws = read_inputs([path])
         for raw in raws:
-            a, fs = process_document(raw)
+            a, fs = _process(raw)
             arts.append(a)
             facts.extend(fs)
-    return _rows_to_table(arts, tables.ARTICLES_SCHEMA), _rows_to_table(facts, tables.FACTS_SCHEMA)
+    return _rows_to_table(arts, tables.ARTICLES_SCHEMA), _tuples_to_table(facts, tables.FACTS_SCHEMA)
 
 
 def _batches(members: list[cache.Input], size: int) -> list[list[tuple]]:
