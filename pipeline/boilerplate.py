@@ -84,6 +84,7 @@ class _Rules:
     any_runs: tuple[tuple[int, _LineRule], ...] = ()        # anywhere, runs of ``min_run`` lines
     region_single: dict = field(default_factory=dict)       # head/tail -> single-line rules
     region_runs: tuple[tuple[int, _LineRule], ...] = ()     # head/tail, runs
+    ui_first: frozenset | None = None   # the characters a UI phrase can start with (if known)
 
 
 def _compile(lines: list[str] | str, fragments: dict[str, str]) -> re.Pattern:
@@ -205,6 +206,41 @@ def _prefilter(rx: re.Pattern):
     return lambda line: cs(line) or ic(line)
 
 
+def _first_chars(rx: re.Pattern) -> frozenset | None:
+    """The characters every match of ``rx`` starts with, or None if they cannot be named
+    (flags, or a first item other than literals, classes of literals and their alternations).
+
+    >>> sorted(_first_chars(re.compile(r"打印(?:本页)? | 关闭 | [大中]字号", re.VERBOSE)))
+    ['中', '关', '大', '打']
+    """
+    if rx.flags & ~(re.UNICODE | re.VERBOSE):
+        return None
+    return _first(_parser.parse(rx.pattern, rx.flags).data)
+
+
+def _first(items) -> frozenset | None:
+    if not items:
+        return None
+    op, av = items[0]
+    if op is _C.LITERAL:
+        return frozenset(chr(av))
+    if op is _C.IN and all(o is _C.LITERAL for o, _v in av):
+        return frozenset(chr(v) for _o, v in av)
+    if op is _C.SUBPATTERN and not av[1] and not av[2]:          # a group without flags
+        return _first(av[3])
+    if op is _C.BRANCH:
+        out = set()
+        for alt in av[1]:
+            first = _first(alt)
+            if first is None:
+                return None
+            out |= first
+        return frozenset(out)
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT) and av[0] >= 1:
+        return _first(av[2])
+    return None
+
+
 @lru_cache(maxsize=1)
 def rules() -> _Rules:
     """The compiled rules of ``resources/boilerplate.json`` (loaded once)."""
@@ -236,6 +272,7 @@ def rules() -> _Rules:
                        for w in ("head", "tail")},
         region_runs=tuple((i, x) for i, x in enumerate(line_rules)
                           if x.where in ("head", "tail") and x.min_run > 1),
+        ui_first=_first_chars(_compile(ui["pattern"], frags)),
     )
 
 
@@ -314,7 +351,12 @@ def _single_line_kind(line: str, sent_end: bool) -> str | None:
 
 def _is_ui(line: str, r: _Rules) -> bool:
     """A line made only of UI phrases (打印 放大 缩小, 发表评论, 用户名: 密码: ...)."""
-    if len(line) > 60 or not r.ui_phrase.search(line):
+    if len(line) > 60:
+        return False
+    # its first character starts a phrase or is a separator (most lines: neither, no search)
+    if r.ui_first is not None and line[0] not in r.ui_first and not r.ui_sep.match(line):
+        return False
+    if not r.ui_phrase.search(line):
         return False
     rest = r.ui_sep.sub("", r.ui_phrase.sub("", line))
     return rest == ""

@@ -264,3 +264,22 @@ def test_rule_prefilters_never_miss_a_match_near_matching_lines(line, edits, swa
     for rx, pre in _rules_with_prefilters():
         if pre is not None and rx.search(line):
             assert pre(line), (rx.pattern, line)
+
+
+_UI_PARTS = ["打印", "关闭窗口", "放大", "缩小", "分享到", "评论", "首页", "上一篇", "扫一扫", "微信", "用户名",
+             "大 中 小", "共有12条评论", "打开新闻APP", " ", "|", "/", "·", ":", ">", "-", "、", "(", "【", "1",
+             "某", "x", "今年"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_UI_PARTS), min_size=1, max_size=8))
+def test_ui_line_test_skipping_by_first_character_changes_nothing(parts):
+    """_is_ui answers lines whose first character neither starts a UI phrase nor is a separator
+    without searching: the same answer as removing phrases and separators."""
+    from pipeline.boilerplate import _is_ui, rules
+    line = "".join(parts).strip()
+    if line:
+        r = rules()
+        plain = (len(line) <= 60 and bool(r.ui_phrase.search(line))
+                 and r.ui_sep.sub("", r.ui_phrase.sub("", line)) == "")
+        assert _is_ui(line, r) == plain
