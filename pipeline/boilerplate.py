@@ -24,11 +24,15 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from importlib import resources
 from itertools import accumulate, compress
 from operator import add, itemgetter
-from importlib import resources
-from re import _constants as _C, _parser
 from typing import NamedTuple
+
+try:  # the regex syntax tree, read to derive the prefilters (without it there are none)
+    from re import _constants as _C, _parser
+except ImportError:  # pragma: no cover - a Python that moved them
+    _C = _parser = None
 
 # Sentence-final punctuation (half- and full-width) and CJK ideographs.
 _SENT_END = re.compile(r"[。!?！？]")
@@ -192,6 +196,8 @@ def _prefilter(rx: re.Pattern):
     >>> _prefilter(re.compile(r"(?<=。)\\s*[A-Za-z][a-z0-9]{1,7}")).__self__.pattern
     '[A-Za-z]'
     """
+    if _parser is None:
+        return None
     tree = _parser.parse(rx.pattern, rx.flags)
     req = _required(tree.data, bool(tree.state.flags & re.I))
     if req is None:
@@ -213,7 +219,7 @@ def _first_chars(rx: re.Pattern) -> frozenset | None:
     >>> sorted(_first_chars(re.compile(r"打印(?:本页)? | 关闭 | [大中]字号", re.VERBOSE)))
     ['中', '关', '大', '打']
     """
-    if rx.flags & ~(re.UNICODE | re.VERBOSE):
+    if _parser is None or rx.flags & ~(re.UNICODE | re.VERBOSE):
         return None
     return _first(_parser.parse(rx.pattern, rx.flags).data)
 
