@@ -23,9 +23,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
+from itertools import accumulate, compress
+from operator import add, itemgetter
 from typing import NamedTuple
+
+try:  # the regex syntax tree, read to derive the prefilters (without it there are none)
+    from re import _constants as _C, _parser
+except ImportError:  # pragma: no cover - a Python that moved them
+    _C = _parser = None
 
 # Sentence-final punctuation (half- and full-width) and CJK ideographs.
 _SENT_END = re.compile(r"[。!?！？]")
@@ -61,6 +68,7 @@ class _LineRule:
     sentence_ok: bool
     min_run: int
     keep_if: re.Pattern | None
+    pre: object = None                # ``_prefilter(regex)``: a line it fails cannot match
 
 
 @dataclass(frozen=True)
@@ -74,13 +82,13 @@ class _Rules:
     legal_terms: tuple[str, ...]
     legal_anchor: re.Pattern      # any of the anchors (one search instead of one test each)
     head_before_nav_lines: int
-    inline: tuple[tuple[str, re.Pattern], ...]
-    inline_any: re.Pattern        # all inline rules in one: a line it misses has no inline token
+    inline: tuple[tuple[str, re.Pattern, object], ...]    # kind, regex, ``_prefilter``
     # The line rules by where they apply, (rule number, rule) in rule order: the engine walks
     # these instead of testing every rule's ``where`` and ``min_run`` on every line.
     any_runs: tuple[tuple[int, _LineRule], ...] = ()        # anywhere, runs of ``min_run`` lines
     region_single: dict = field(default_factory=dict)       # head/tail -> single-line rules
     region_runs: tuple[tuple[int, _LineRule], ...] = ()     # head/tail, runs
+    ui_first: frozenset | None = None   # the characters a UI phrase can start with (if known)
 
 
 def _compile(lines: list[str] | str, fragments: dict[str, str]) -> re.Pattern:
@@ -91,21 +99,152 @@ def _compile(lines: list[str] | str, fragments: dict[str, str]) -> re.Pattern:
     return re.compile(src, re.VERBOSE)
 
 
-_GLOBAL_FLAGS = re.compile(r"^\(\?([imsx]+)\)")
+# ----------------------------------------------------------------------------- prefilters
+# Most lines match no rule, and a rule's own search costs 1-4 us a line when it starts with a
+# look-behind, an anchor, (?i) or many alternatives. Each rule gets, derived from its parse
+# tree (never written by hand), strings or character classes of which every match contains
+# one: a line with none of them cannot match, found by one C-level search of their
+# alternation (plus, for those matched ignoring case, one of their first characters).
+#
+# A requirement is a frozenset of (kind, value, ignore case): kind "s" a string, "c" the
+# source of a character class.
+
+_MAX_CLASS = 12      # larger classes of literals are one class requirement, not characters
 
 
-def _union(patterns: list[re.Pattern]) -> re.Pattern:
-    """One pattern that matches where any of ``patterns`` does (their alternation, each in a
-    group of its own; leading global flags such as ``(?i)`` made local to it)."""
-    parts = []
-    for p in patterns:
-        src = p.pattern
-        m = _GLOBAL_FLAGS.match(src)
-        if m:
-            parts.append(f"(?{m.group(1)}:\n{src[m.end():]}\n)")
-        else:
-            parts.append(f"(?:\n{src}\n)")
-    return re.compile("\n|".join(parts), re.VERBOSE)
+def _cased(c: str) -> bool:
+    """Whether (?i) can match ``c`` with another character (else it matches ``c`` alone)."""
+    return c.lower() != c or c.upper() != c
+
+
+def _weight(kind: str, value: str) -> float:
+    """How selective one required string or class is: its length (a digit, frequent in these
+    texts, counting half); a class less than any character."""
+    return len(value) - sum(c.isdigit() for c in value) / 2 if kind == "s" else 0.25
+
+
+def _strength(req: frozenset) -> tuple:
+    """How selective a requirement is: case-sensitive, long strings, few of them first."""
+    return (not any(icase for _k, _v, icase in req), min(_weight(k, v) for k, v, _i in req),
+            -len(req))
+
+
+def _required(items, icase: bool) -> frozenset | None:
+    """What every match of the parsed sequence ``items`` contains one of, or None if nothing
+    can be named. A run of literal characters is one string; any item's requirement is one of
+    the sequence's: the most selective is taken."""
+    found, run, run_icase = [], [], False
+    for op, av in items:
+        if op is _C.LITERAL:
+            c = chr(av)
+            c_icase = icase and _cased(c)
+            if run and c_icase != run_icase:
+                found.append(frozenset({("s", "".join(run), run_icase)}))
+                run = []
+            run.append(c)
+            run_icase = c_icase
+            continue
+        if run:
+            found.append(frozenset({("s", "".join(run), run_icase)}))
+            run = []
+        req = _required_item(op, av, icase)
+        if req is not None:
+            found.append(req)
+    if run:
+        found.append(frozenset({("s", "".join(run), run_icase)}))
+    return max(found, key=_strength) if found else None
+
+
+def _required_item(op, av, icase: bool) -> frozenset | None:
+    if op is _C.IN:                                   # a class of literals and ranges
+        if not all(o is _C.LITERAL or o is _C.RANGE for o, _v in av):
+            return None                               # negated, categories (\d, \w ...)
+        if len(av) <= _MAX_CLASS and all(o is _C.LITERAL for o, _v in av):
+            return frozenset(("s", chr(v), icase and _cased(chr(v))) for _o, v in av)
+        src = "".join(re.escape(chr(v)) if o is _C.LITERAL
+                      else f"{re.escape(chr(v[0]))}-{re.escape(chr(v[1]))}" for o, v in av)
+        return frozenset({("c", f"[{src}]", icase)})
+    if op is _C.SUBPATTERN:                           # (group, add flags, del flags, items)
+        _group, add, drop, sub = av
+        return _required(sub, (icase or bool(add & re.I)) and not drop & re.I)
+    if op is _C.ATOMIC_GROUP:
+        return _required(av, icase)
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+        low, _high, sub = av
+        return _required(sub, icase) if low >= 1 else None
+    if op is _C.BRANCH:                               # every alternative names its own
+        out = set()
+        for alt in av[1]:
+            req = _required(alt, icase)
+            if req is None:
+                return None
+            out |= req
+        return frozenset(out)
+    return None                                       # anchors, look-arounds, \d ...
+
+
+def _prefilter(rx: re.Pattern):
+    """A test (line -> truthy) passed by every line where ``rx`` is found, or None: a search
+    of the required strings and classes (``_required``); of those matched ignoring case, the
+    first characters (or the class) are searched ignoring case.
+
+    >>> _prefilter(re.compile(r"(?:来源|作者)\\s*:")).__self__.pattern
+    '作者|来源'
+    >>> pre = _prefilter(re.compile(r"(?i)logo|banner|头图"))
+    >>> [bool(pre(s)) for s in ("LOGO", "头图", "头像", "标题")]
+    [True, True, False, False]
+    >>> _prefilter(re.compile(r"(?<=。)\\s*[A-Za-z][a-z0-9]{1,7}")).__self__.pattern
+    '[A-Za-z]'
+    """
+    if _parser is None:
+        return None
+    tree = _parser.parse(rx.pattern, rx.flags)
+    req = _required(tree.data, bool(tree.state.flags & re.I))
+    if req is None:
+        return None
+    exact = sorted((v if k == "c" else re.escape(v) for k, v, icase in req if not icase),
+                   key=lambda src: (-len(src), src))
+    folded = sorted({v if k == "c" else re.escape(v[0]) for k, v, icase in req if icase})
+    cs = re.compile("|".join(exact)).search if exact else None
+    ic = re.compile(f"(?i:{'|'.join(folded)})").search if folded else None
+    if cs is None or ic is None:
+        return cs or ic
+    return lambda line: cs(line) or ic(line)
+
+
+def _first_chars(rx: re.Pattern) -> frozenset | None:
+    """The characters every match of ``rx`` starts with, or None if they cannot be named
+    (flags, or a first item other than literals, classes of literals and their alternations).
+
+    >>> sorted(_first_chars(re.compile(r"打印(?:本页)? | 关闭 | [大中]字号", re.VERBOSE)))
+    ['中', '关', '大', '打']
+    """
+    if _parser is None or rx.flags & ~(re.UNICODE | re.VERBOSE):
+        return None
+    return _first(_parser.parse(rx.pattern, rx.flags).data)
+
+
+def _first(items) -> frozenset | None:
+    if not items:
+        return None
+    op, av = items[0]
+    if op is _C.LITERAL:
+        return frozenset(chr(av))
+    if op is _C.IN and all(o is _C.LITERAL for o, _v in av):
+        return frozenset(chr(v) for _o, v in av)
+    if op is _C.SUBPATTERN and not av[1] and not av[2]:          # a group without flags
+        return _first(av[3])
+    if op is _C.BRANCH:
+        out = set()
+        for alt in av[1]:
+            first = _first(alt)
+            if first is None:
+                return None
+            out |= first
+        return frozenset(out)
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT) and av[0] >= 1:
+        return _first(av[2])
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -118,7 +257,8 @@ def rules() -> _Rules:
         _LineRule(kind=r["kind"], where=r.get("where", "any"), regex=_compile(r["pattern"], frags),
                   max_len=r.get("max_len"), sentence_ok=r.get("sentence_ok", True),
                   min_run=r.get("min_run", 1),
-                  keep_if=_compile(r["keep_if"], frags) if r.get("keep_if") else None)
+                  keep_if=_compile(r["keep_if"], frags) if r.get("keep_if") else None,
+                  pre=_prefilter(_compile(r["pattern"], frags)))
         for r in data["line_rules"])
     ui = data["ui_phrases"]
     return _Rules(
@@ -131,13 +271,14 @@ def rules() -> _Rules:
         legal_terms=tuple(data["legal"]["terms"]),
         legal_anchor=re.compile("|".join(map(re.escape, data["legal"]["anchors"]))),
         head_before_nav_lines=int(data["head_before_nav_lines"]),
-        inline=tuple((r["kind"], _compile(r["pattern"], frags)) for r in data["inline_rules"]),
-        inline_any=_union([_compile(r["pattern"], frags) for r in data["inline_rules"]]),
+        inline=tuple((r["kind"], _compile(r["pattern"], frags),
+                      _prefilter(_compile(r["pattern"], frags))) for r in data["inline_rules"]),
         any_runs=tuple((i, x) for i, x in enumerate(line_rules) if x.where == "any" and x.min_run > 1),
         region_single={w: tuple((i, x) for i, x in enumerate(line_rules) if x.where == w and x.min_run == 1)
                        for w in ("head", "tail")},
         region_runs=tuple((i, x) for i, x in enumerate(line_rules)
                           if x.where in ("head", "tail") and x.min_run > 1),
+        ui_first=_first_chars(_compile(ui["pattern"], frags)),
     )
 
 
@@ -156,26 +297,33 @@ def _len_cap() -> int:
     return 1 + max((x.max_len or 0) for x in rules().line_rules)
 
 
-def _split_lines(text: str) -> tuple[list[str], list[tuple[int, int, int]]]:
+def _split_lines(text: str) -> tuple[list[str], list[int], list[int], list[int]]:
     """The lines of ``text`` (without their line breaks; no empty line after a final break) and
-    their (start, end, stop) offsets, ``stop`` after the line break."""
+    their start, end and stop offsets, ``stop`` after the line break (C-level maps, no loop)."""
     parts = text.split("\n")
     if parts[-1] == "":
         parts.pop()
-    spans, pos = [], 0
-    for p in parts:
-        end = pos + len(p)
-        spans.append((pos, end, min(end + 1, len(text))))
-        pos = end + 1
-    return parts, spans
+    if not parts:
+        return parts, [], [], []
+    lens = list(map(len, parts))
+    starts = list(accumulate(map(_PLUS_ONE, lens[:-1]), initial=0))   # after each line break
+    ends = list(map(add, starts, lens))
+    stops = list(map(_PLUS_ONE, ends))
+    stops[-1] = min(stops[-1], len(text))      # the last line may have no line break
+    return parts, starts, ends, stops
 
 
-def _rule_applies(rule: _LineRule, line: str) -> bool:
+_PLUS_ONE = (1).__add__
+
+
+def _rule_applies(rule: _LineRule, line: str, sent_end: bool | None = None) -> bool:
+    """Whether ``rule`` tags ``line`` (``sent_end``: whether the line has a sentence end, if
+    known)."""
     if rule.max_len is not None and len(line) > rule.max_len:
         return False
-    if not rule.sentence_ok and _SENT_END.search(line):
+    if not rule.sentence_ok and (_SENT_END.search(line) if sent_end is None else sent_end):
         return False
-    if not rule.regex.search(line):
+    if (rule.pre is not None and not rule.pre(line)) or not rule.regex.search(line):
         return False
     return not (rule.keep_if and rule.keep_if.search(line))
 
@@ -192,24 +340,29 @@ def _applies(i: int, line: str) -> bool:
     return _rule_applies(rules().line_rules[i], line)
 
 
-@lru_cache(maxsize=_LINE_CACHE)
-def _single_line_kind(line: str) -> str | None:
-    """Kind given by the rules that apply anywhere to a single (non-blank) line, or None."""
+def _single_line_kind(line: str, sent_end: bool) -> str | None:
+    """Kind given by the rules that apply anywhere to a single (non-blank) line, or None
+    (``sent_end``: whether the line has a sentence end)."""
     r = rules()
     if _is_ui(line, r):
         return "ui"
     if _is_legal(line, r) and not _is_stat_sentence(line):
         return "legal"
-    sent_end = _SENT_END.search(line) is not None
     for rule in _any_rules(min(len(line), _len_cap()), sent_end):
-        if rule.regex.search(line) and not (rule.keep_if and rule.keep_if.search(line)):
+        if ((rule.pre is None or rule.pre(line)) and rule.regex.search(line)
+                and not (rule.keep_if and rule.keep_if.search(line))):
             return rule.kind
     return None
 
 
 def _is_ui(line: str, r: _Rules) -> bool:
     """A line made only of UI phrases (打印 放大 缩小, 发表评论, 用户名: 密码: ...)."""
-    if len(line) > 60 or not r.ui_phrase.search(line):
+    if len(line) > 60:
+        return False
+    # its first character starts a phrase or is a separator (most lines: neither, no search)
+    if r.ui_first is not None and line[0] not in r.ui_first and not r.ui_sep.match(line):
+        return False
+    if not r.ui_phrase.search(line):
         return False
     rest = r.ui_sep.sub("", r.ui_phrase.sub("", line))
     return rest == ""
@@ -224,6 +377,8 @@ def _is_legal(line: str, r: _Rules) -> bool:
 @lru_cache(maxsize=_LINE_CACHE)
 def is_body(line: str) -> bool:
     """Paragraph-like: a sentence with some Chinese, or a long run of Chinese (truncated text)."""
+    if len(line) < 15:                # fewer than 15 CJK ideographs: never (most short lines)
+        return False
     n = len(_NOT_CJK.sub("", line))   # the CJK ideographs (one string, not one per character)
     return (n >= 15 and bool(_SENT_END.search(line))) or (n >= 30 and line.count(",") >= 2) or n >= 60
 
@@ -238,18 +393,52 @@ def classify_lines(text: str) -> list[LineTag]:
     return list(_classified(text))
 
 
+# LineTag(*fields) without the Python-level __new__ of a NamedTuple (what ``_make`` does).
+_LINE_TAG = partial(tuple.__new__, LineTag)
+
+
+class _Line(NamedTuple):
+    """What the rules say about one stripped line on its own (cached per distinct line): the
+    context passes then walk the few lines these mark, not every line of the text."""
+
+    kind: str | None            # kind from the single-line rules that apply anywhere
+    runs: tuple[bool, ...]      # per run rule (``_Rules.any_runs``): the line is a hit on its own
+    body: bool                  # paragraph-like (``is_body``)
+    header: str | None          # header of a block (``_block_header``)
+
+
+@lru_cache(maxsize=_LINE_CACHE)
+def _line(line: str) -> _Line:
+    """``_Line`` of a stripped line. A line with a kind of its own keeps it (kinds are never
+    taken back), so its run hits and body test, asked only of untagged lines, are not computed."""
+    if not line:
+        return _Line(None, (False,) * len(rules().any_runs), False, None)
+    sent_end = _SENT_END.search(line) is not None
+    kind = _single_line_kind(line, sent_end)
+    if kind is not None:
+        return _Line(kind, (False,) * len(rules().any_runs), False, _block_header(line))
+    return _Line(None, tuple(_rule_applies(rule, line, sent_end) for _ri, rule in rules().any_runs),
+                 is_body(line), _block_header(line))
+
+
+_KIND, _RUNS, _BODY, _HEADER = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
+
+
 @lru_cache(maxsize=4)
 def _classified(text: str) -> tuple[LineTag, ...]:
     """``classify_lines``, cached: ``normalise`` and ``meta`` mostly classify the same text."""
     r = rules()
-    parts, raw = _split_lines(text)
-    lines = [p.strip() for p in parts]
-    kinds: list[str | None] = [None] * len(lines)
-
-    # 1. rules that apply anywhere, single lines
-    for i, line in enumerate(lines):
-        if line:
-            kinds[i] = _single_line_kind(line)
+    parts, starts, ends, stops = _split_lines(text)
+    lines = list(map(str.strip, parts))
+    info = list(map(_line, lines))                      # 1. single lines, one cached call each
+    kinds: list[str | None] = list(map(_KIND, info))
+    # the lines each context rule can concern, found once (kinds only ever get set); C-level
+    # filters: most lines concern none
+    n = range(len(lines))
+    runs = list(map(_RUNS, info))
+    runs_at = [list(compress(n, map(itemgetter(k), runs))) for k in range(len(r.any_runs))]
+    body_at = list(compress(n, map(_BODY, info)))
+    headers = [(i, info[i].header) for i in compress(n, map(_HEADER, info))]
 
     _mark_head_before_nav(lines, kinds, r.head_before_nav_lines)
     # Context rules until nothing changes: a line tagged by one rule can join the lines around
@@ -257,31 +446,39 @@ def _classified(text: str) -> tuple[LineTag, ...]:
     # idempotent (the kept text has no boilerplate left by these rules).
     for _ in range(8):
         before = list(kinds)
-        _context_pass(lines, kinds, r)
+        _context_pass(lines, kinds, r, runs_at, body_at, headers)
         if kinds == before:
             break
-    return tuple(LineTag(a, b, s, lines[i], kinds[i]) for i, (a, b, s) in enumerate(raw))
+    return tuple(map(_LINE_TAG, zip(starts, ends, stops, lines, kinds)))
 
 
-def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
+def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules, runs_at: list[list[int]],
+                  body_at: list[int], headers: list[tuple[int, str]]) -> None:
+    """One pass of the context rules; ``runs_at``, ``body_at`` and ``headers`` are the lines
+    that are run hits, paragraph-like and block headers on their own (``_Line``)."""
     # runs of list-like lines
-    for ri, rule in r.any_runs:
-        hits = [kinds[i] is None and bool(l) and _applies(ri, l) for i, l in enumerate(lines)]
-        if any(hits):
+    for (_ri, rule), at in zip(r.any_runs, runs_at):
+        at = [i for i in at if kinds[i] is None]
+        if at:
+            hits = [False] * len(lines)
+            for i in at:
+                hits[i] = True
             _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
     # blocks: related-link lists and copyright notices
-    _mark_blocks(lines, kinds, r)
+    _mark_blocks(lines, kinds, r, headers)
     # head and tail of the page, around the body
-    body = [i for i, l in enumerate(lines) if kinds[i] is None and l and is_body(l)]
+    body = [i for i in body_at if kinds[i] is None]
     first, last = (body[0], body[-1]) if body else (len(lines), -1)
-    head, tail = r.region_single["head"], r.region_single["tail"]
-    for i, line in enumerate(lines):
-        if kinds[i] is not None or not line or first <= i <= last:
-            continue
-        for ri, rule in (head if i < first else tail):
-            if _applies(ri, line):
-                kinds[i] = rule.kind
-                break
+    for rules_, inside in ((r.region_single["head"], range(first)),
+                           (r.region_single["tail"], range(max(first, last + 1), len(lines)))):
+        for i in inside:
+            line = lines[i]
+            if kinds[i] is not None or not line:
+                continue
+            for ri, rule in rules_:
+                if _applies(ri, line):
+                    kinds[i] = rule.kind
+                    break
     for ri, rule in r.region_runs:
         inside = range(first) if rule.where == "head" else range(max(first, last + 1), len(lines))
         hits = [False] * len(lines)
@@ -322,7 +519,6 @@ def _mark_runs(lines: list[str], kinds: list[str | None], hits: list[bool], min_
         i = j
 
 
-@lru_cache(maxsize=_LINE_CACHE)
 def _block_header(line: str) -> str | None:
     """``related`` for the header of a related-link block (相关新闻), ``legal`` for that of a
     copyright block (版权声明), else None."""
@@ -334,11 +530,13 @@ def _block_header(line: str) -> str | None:
     return None
 
 
-def _mark_blocks(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        header = _block_header(line) if line else None
+def _mark_blocks(lines: list[str], kinds: list[str | None], r: _Rules,
+                 headers: list[tuple[int, str]]) -> None:
+    """Tag related-link and copyright blocks, from the block ``headers`` (line, kind) down."""
+    pos = 0                                   # lines before it belong to a block already
+    for i, header in headers:
+        if i < pos:
+            continue
         if header == "related":
             kinds[i] = "related"
             j = i + 1
@@ -347,9 +545,8 @@ def _mark_blocks(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
                 if lines[j] and kinds[j] is None:
                     kinds[j] = "related"
                 j += 1
-            i = j
-            continue
-        if header == "legal":
+            pos = j
+        elif header == "legal":
             kinds[i] = "legal"
             j = i + 1
             while j < len(lines) and (not lines[j] or kinds[j] is not None
@@ -358,14 +555,14 @@ def _mark_blocks(lines: list[str], kinds: list[str | None], r: _Rules) -> None:
                 if lines[j] and kinds[j] is None:
                     kinds[j] = "legal"
                 j += 1
-            i = j
-            continue
-        i += 1
+            pos = j
 
 
 def _mark_head_before_nav(lines: list[str], kinds: list[str | None], limit: int) -> None:
     """Short lines above a breadcrumb near the top are the site header (logo, hotline, ticker),
     unless they state a figure."""
+    if "nav" not in kinds:
+        return
     nonblank = [i for i, l in enumerate(lines) if l][:limit]
     navs = [i for i in nonblank if kinds[i] == "nav"]
     if not navs:
@@ -404,10 +601,11 @@ def boilerplate_spans(text: str) -> list[tuple[int, int]]:
 def _inline_spans(line: str) -> tuple[tuple[int, int], ...]:
     """Inline tokens (image names, watermarks, bylines, credits) in a stripped kept line, as
     spans of the line, rule by rule."""
-    r = rules()
-    if not r.inline_any.search(line):
-        return ()
-    return tuple(m.span() for _kind, rx in r.inline for m in rx.finditer(line) if m.end() > m.start())
+    spans: list[tuple[int, int]] = []
+    for _kind, rx, pre in rules().inline:
+        if pre is None or pre(line):
+            spans.extend(m.span() for m in rx.finditer(line) if m.end() > m.start())
+    return tuple(spans)
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

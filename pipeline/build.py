@@ -7,6 +7,7 @@ import os
 import shutil
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterable
 
@@ -21,7 +22,7 @@ from .extract import extract_facts
 from .ingest import read_inputs
 from .meta import detect_meta
 from .model import RawDoc
-from .normalise import normalise, strip_romanisation
+from .normalise import has_romanisation, normalise, strip_romanisation
 from .reprints import reprint_links
 from .sentences import split_sentences
 from .validate import check_facts
@@ -42,13 +43,27 @@ def _fact_id(aid: str, metric: str, value: float, start: int) -> str:
     return hashlib.sha256(f"{aid}|{metric}|{value!r}|{start}".encode()).hexdigest()[:16]
 
 
+# Every column of an articles row, null unless set: rows with all the columns become a table
+# in one C-level pass (``_rows_to_table``).
+_ARTICLE_NULLS = dict.fromkeys(tables.ARTICLES_SCHEMA.names)
+_FACT_NAMES = tuple(tables.FACTS_SCHEMA.names)
+
+
 def process_document(raw: RawDoc) -> tuple[dict, list[dict]]:
     """One input -> its articles row and its facts rows. Pure: depends on ``raw`` only."""
+    art, facts = _process(raw)
+    return art, [dict(zip(_FACT_NAMES, row)) for row in facts]
+
+
+def _process(raw: RawDoc) -> tuple[dict, list[tuple]]:
+    """``process_document`` with the facts rows as tuples of the facts table's columns, in its
+    order (``process_files`` turns them into columns without a dict per row)."""
     aid = article_id(raw.source)
-    art = {"article_id": aid, "source": raw.source, "fmt": raw.fmt, "status": raw.status,
-           "reason": raw.reason, "encoding": raw.encoding, "size_bytes": raw.size_bytes,
-           "content_hash": raw.content_hash, "url": raw.url, "title": raw.title,
-           "published": raw.published, "text": raw.text, "campaigns": [], "n_facts": 0}
+    art = {**_ARTICLE_NULLS, "article_id": aid, "source": raw.source, "fmt": raw.fmt,
+           "status": raw.status, "reason": raw.reason, "encoding": raw.encoding,
+           "size_bytes": raw.size_bytes, "content_hash": raw.content_hash, "url": raw.url,
+           "title": raw.title, "published": raw.published, "text": raw.text, "campaigns": [],
+           "n_facts": 0}
     if raw.status != "ok":
         return art, []
 
@@ -65,28 +80,27 @@ def process_document(raw: RawDoc) -> tuple[dict, list[dict]]:
               "agency_level": ents.agency_level, "campaigns": list(ents.campaigns)}
     art.update(title=meta.title, published=meta.published, outlet=meta.outlet,
                script=meta.script, n_facts=len(facts), **region)
+    agency = (ents.agency, ents.agency_level, region["campaigns"])
+    place = (ents.province, ents.city, ents.district, ents.region_code) + agency
     by_start = {s.start: s for s in sents}
+    # evidence and figure texts without romanisation: nothing to strip in most articles
+    strip = strip_romanisation if has_romanisation(raw.text) else str
     rows = []
     for f in facts:
         sent = by_start.get(f.sent_start)
         if sent is not None and (f.period_start is None and f.period_end is None):
             f.period_start, f.period_end = resolve_period(f, sent, meta)
         fe = fact_region(norm, sent, ents) if sent is not None else None  # 其中XX区… narrows it
-        freg = region if fe is None else {**region, "province": fe.province, "city": fe.city,
-                                          "district": fe.district, "region_code": fe.region_code}
+        freg = place if fe is None else (fe.province, fe.city, fe.district, fe.region_code) + agency
         ev_a, ev_b = _strip_span(raw.text, *norm.to_orig(f.sent_start, f.sent_end))
         fig_a, fig_b = norm.to_orig(f.start, f.end)
-        rows.append({
-            "fact_id": _fact_id(aid, f.metric, f.value, f.start), "article_id": aid,
-            "source": raw.source, "metric": f.metric, "value": float(f.value), "unit": f.unit,
-            "currency": f.currency, "qualifier": f.qualifier, "scope": f.scope, **freg,
-            "published": meta.published, "period_start": f.period_start,
-            "period_end": f.period_end, "title": meta.title, "outlet": meta.outlet,
-            "script": meta.script, "evidence": strip_romanisation(raw.text[ev_a:ev_b]),
-            "evidence_start": ev_a, "evidence_end": ev_b,
-            "figure_text": strip_romanisation(raw.text[fig_a:fig_b]), "figure_start": fig_a, "figure_end": fig_b,
-            "evidence_simplified": norm.text[f.sent_start:f.sent_end].strip(),
-            "mentions": f.mentions, "duplicate_of": None, "flags": list(f.flags)})
+        rows.append((                                # the columns of tables.FACT_COLUMNS
+            _fact_id(aid, f.metric, f.value, f.start), aid, raw.source, f.metric,
+            float(f.value), f.unit, f.currency, f.qualifier, f.scope, *freg,
+            meta.published, f.period_start, f.period_end, meta.title, meta.outlet, meta.script,
+            strip(raw.text[ev_a:ev_b]), ev_a, ev_b,
+            strip(raw.text[fig_a:fig_b]), fig_a, fig_b,
+            norm.text[f.sent_start:f.sent_end].strip(), f.mentions, None, list(f.flags)))
     return art, rows
 
 
@@ -145,11 +159,28 @@ def _discover(inputs: Iterable[str]) -> cache.Files:
 
 
 def _rows_to_table(rows: list[dict], sch: pa.Schema) -> pa.Table:
-    """Row dicts -> Arrow table of schema ``sch`` (columnar, no pandas on the way)."""
+    """Row dicts -> Arrow table of schema ``sch`` (columnar, no pandas on the way); a column a
+    row lacks is null there."""
+    names = sch.names
+    try:            # rows with every column: transposed in C (one tuple per row, then per column)
+        if not rows or len(names) < 2:
+            raise KeyError
+        cols = list(zip(*map(itemgetter(*names), rows)))
+    except KeyError:
+        cols = [[r.get(name) for r in rows] for name in names]
+    return _columns_to_table(cols, sch)
+
+
+def _tuples_to_table(rows: list[tuple], sch: pa.Schema) -> pa.Table:
+    """Rows as tuples of the columns of ``sch``, in order -> Arrow table."""
+    return _columns_to_table(list(zip(*rows)) if rows else [()] * len(sch.names), sch)
+
+
+def _columns_to_table(cols: list, sch: pa.Schema) -> pa.Table:
+    """The values of each column of ``sch`` -> Arrow table; dates (ISO strings, or values
+    whose ``str`` starts with one) parsed by Arrow, a value that is no date becoming null."""
     arrays = []
-    for f in sch:
-        name = f.name   # read once: Arrow makes a new str (hashed again) at every ``f.name``
-        col = [r.get(name) for r in rows]
+    for f, col in zip(sch, cols):
         if pa.types.is_date32(f.type):
             strs = pa.array([v if isinstance(v, str) else (None if v is None else str(v))
                              for v in col], pa.string())
@@ -172,25 +203,25 @@ def process_files(items: list[tuple[str, str | None, str | None]]) -> tuple[pa.T
     skipped unread; a file with the same bytes as an earlier input (``duplicate_of``) is recorded
     as a duplicate; the others are read by ``ingest.read_inputs`` one file at a time, so a file's
     rows depend on its own contents only (duplicate records within a file are ingest's to find).
+    Rows come in input order: the partition they go to is sorted once, by a stable sort (the
+    order of equal keys is the input order either way).
     """
     arts, facts = [], []
     for path, dup, reason in items:
-        fmt = Path(path).suffix.lower().lstrip(".")
         if reason is not None:
             raws = [RawDoc(source=path, status="skipped", reason=reason)]
         elif dup is not None:
+            fmt = Path(path).suffix.lower().lstrip(".")
             raws = [RawDoc(source=path, status="skipped",
                            reason=f"duplicate: same content as {dup}", fmt=fmt,
                            size_bytes=os.path.getsize(path), content_hash=cache.file_sha256(path))]
         else:
             raws = read_inputs([path])
         for raw in raws:
-            a, fs = process_document(raw)
+            a, fs = _process(raw)
             arts.append(a)
             facts.extend(fs)
-    at = _rows_to_table(arts, tables.ARTICLES_SCHEMA)
-    ft = _rows_to_table(facts, tables.FACTS_SCHEMA)
-    return at.sort_by([("source", "ascending")]), ft.sort_by(_FACT_ORDER)
+    return _rows_to_table(arts, tables.ARTICLES_SCHEMA), _tuples_to_table(facts, tables.FACTS_SCHEMA)
 
 
 def _batches(members: list[cache.Input], size: int) -> list[list[tuple]]:

@@ -174,14 +174,17 @@ def decode(data: bytes) -> tuple[str, str]:
         if data.count(0) > NUL_SHARE * len(data):
             raise NotText("NUL bytes (binary file)")
         data = data.replace(b"\x00", b"")  # a few stray NULs in text: padding, not content
-    data = _drop_cut_tail(data)
     try:
-        text = data.decode("utf-8")
-        if _score(text) >= 0.5:
-            _check_text(text)
-            return text, "utf-8"
+        text = data.decode("utf-8")       # valid as is: no cut tail to drop
     except UnicodeDecodeError:
-        pass
+        data = _drop_cut_tail(data)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+    if text is not None and _score(text) >= 0.5:
+        _check_text(text)
+        return text, "utf-8"
     best: tuple[float, int, str, str] | None = None
     for rank, enc in enumerate(_OWN_CANDIDATES):
         best = _better(data, rank, enc, best)
@@ -731,7 +734,7 @@ def _walk_unsorted(root: Path) -> Iterator[tuple[str, str | None]]:
 
 def _expand(paths: Iterable[str]) -> Iterator[tuple[Path, str | None]]:
     for p, reason in _expand_str(paths, _walk):
-        yield Path(p), reason
+        yield p if isinstance(p, Path) else Path(p), reason   # a Path is parsed once
 
 
 def _expand_str(paths: Iterable[str], walk=None) -> Iterator[tuple[str | Path, str | None]]:
@@ -761,7 +764,8 @@ def _content_key(text: str) -> str:
 def read_inputs(paths: Iterable[str]) -> Iterator[RawDoc]:
     """One ``RawDoc`` per input file or record, in a deterministic order (see module doc)."""
     seen: dict[str, str] = {}   # content key -> source of its first occurrence
-    for path, reason in _expand(paths):
+    first = None                # (text, source) of the first text while it is the only one:
+    for path, reason in _expand(paths):     # its key is made when there is one to compare
         source = str(path)
         if reason:
             yield _skipped(source, reason)
@@ -775,7 +779,12 @@ def read_inputs(paths: Iterable[str]) -> Iterator[RawDoc]:
                 doc.status, doc.reason, doc.text = "skipped", (
                     f"too large: {len(doc.text)} characters of text "
                     f"(limit {MAX_ARTICLE_CHARS} for one article)"), ""
-            if doc.status == "ok":
+            if doc.status == "ok" and not seen and first is None:
+                first = (doc.text, doc.source)
+            elif doc.status == "ok":
+                if first is not None:
+                    seen[_content_key(first[0])] = first[1]
+                    first = None
                 key = _content_key(doc.text)
                 if key in seen:
                     doc.status, doc.reason = "skipped", f"duplicate: same content as {seen[key]}"

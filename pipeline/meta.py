@@ -26,16 +26,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from urllib.parse import urlparse
 
 import opencc
 
 from .boilerplate import classify_lines, is_body
 from .model import Meta, NormText, RawDoc
-from .normalise import half_width, t2s
+from .normalise import _converter, half_width, t2s
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SENT_END = re.compile(r"[。!?]")
@@ -80,7 +82,35 @@ def rules() -> _Rules:
 
 @lru_cache(maxsize=None)
 def _cc(config: str) -> opencc.OpenCC:
+    """OpenCC converter: ``t2s`` shared with ``normalise``; ``s2t`` of single characters."""
+    if config == "t2s":
+        return _converter("t2s")
+    if config == "s2t":
+        return _s2t_characters() or opencc.OpenCC("s2t")
     return opencc.OpenCC(config)
+
+
+def _s2t_characters() -> opencc.OpenCC | None:
+    """OpenCC ``s2t`` reduced to its character table, or None if it cannot be set up.
+
+    Script detection converts characters one by one (``_convert_alone``), which only ever
+    reaches s2t's character table; loading s2t also loads its phrase dictionaries (900 KB,
+    50-90 ms, a tenth of a small build). Same result for every CJK character (checked in
+    tests/test_meta.py). OpenCC reads a config from a file that names its dictionaries:
+    written to a temporary folder, with their paths in OpenCC's own data folder.
+    """
+    share = Path(opencc.__file__).parent / "clib" / "share" / "opencc"
+    config = {"name": "s2t, characters alone",
+              "normalization": [{"dict": {"type": "ocd2",
+                                          "file": str(share / "CJK_Compatibility_Ideographs.ocd2")}}],
+              "conversion_chain": [{"dict": {"type": "ocd2", "file": str(share / "STCharacters.ocd2")}}]}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "s2t_characters.json"
+            path.write_text(json.dumps(config), encoding="utf-8")
+            return opencc.OpenCC(str(path))
+    except Exception:          # another OpenCC layout: the full s2t gives the same result
+        return None
 
 
 def _prepared(text: str) -> str:
@@ -270,16 +300,10 @@ def _outlet(raw: RawDoc, tags) -> str | None:
     if raw.site_name and raw.site_name.strip():
         return raw.site_name.strip()
     r = rules()
-    first_body = next((i for i, t in enumerate(tags) if t.kind is None and t.text and is_body(t.text)),
-                      len(tags))
-    zones = {
-        "meta": [t.text for t in tags if t.kind == "meta"],
-        "header": [t.text for i, t in enumerate(tags) if i < first_body and t.text
-                   and t.kind in ("contact", "head", "banner", "meta", None)],
-        "body": [t.text for t in tags if t.kind is None and t.text and is_body(t.text)][:3],
-        "legal": [t.text for t in tags if t.kind == "legal"],
-    }
+    zones: dict[str, list[str]] = {}      # the lines of a zone, listed when a rule first asks
     for where, rx in r.outlet_rules:
+        if where not in zones:
+            zones[where] = _outlet_zone(tags, where)
         for line in zones[where]:
             m = rx.search(line)
             if m:
@@ -295,6 +319,22 @@ def _outlet(raw: RawDoc, tags) -> str | None:
         if best:
             return best[1]
     return None
+
+
+def _outlet_zone(tags, where: str) -> list[str]:
+    """The lines of ``tags`` where outlet rules of zone ``where`` look."""
+    if where == "meta":
+        return [t.text for t in tags if t.kind == "meta"]
+    if where == "header":
+        first_body = next((i for i, t in enumerate(tags)
+                           if t.kind is None and t.text and is_body(t.text)), len(tags))
+        return [t.text for i, t in enumerate(tags) if i < first_body and t.text
+                and t.kind in ("contact", "head", "banner", "meta", None)]
+    if where == "body":
+        return [t.text for t in tags if t.kind is None and t.text and is_body(t.text)][:3]
+    if where == "legal":
+        return [t.text for t in tags if t.kind == "legal"]
+    raise KeyError(where)
 
 
 # ----------------------------------------------------------------------------- title

@@ -123,15 +123,31 @@ def is_traditional(text: str, converted: str | None = None) -> bool:
     if converted == text:                   # cheap pre-check: nothing changed (simplified text)
         return False
     if len(converted) == len(text):
-        changed = sum(map(operator.ne, text, converted))        # positions that differ ...
-        for c in _BOTH_SCRIPTS:                                   # ... less those of 著乾瞭
-            i = text.find(c)
-            while i >= 0:
-                changed -= converted[i] != c
-                i = text.find(c, i + 1)
+        # positions that differ, less those of 著乾瞭 (each position counts 0 or 1): counted on
+        # the head first, which settles a traditional text (more changes than 3% of all its
+        # characters, so of its CJK ones) without counting the rest or its CJK characters
+        head = _changed(text, converted, 0, _HEAD)
+        if head >= 1 and head >= 0.03 * len(text):
+            return True
+        changed = head + _changed(text, converted, _HEAD, len(text))
     else:
         changed = abs(len(text) - len(converted)) + 1
     return changed >= 1 and changed >= 0.03 * len(_CJK.findall(text))
+
+
+_HEAD = 400
+
+
+def _changed(text: str, converted: str, a: int, b: int) -> int:
+    """Positions in [a, b) where ``converted`` differs from ``text``, less those of 著乾瞭."""
+    changed = sum(map(operator.ne, text[a:b], converted[a:b]))
+    if changed:
+        for c in _BOTH_SCRIPTS:
+            i = text.find(c, a, b)
+            while i >= 0:
+                changed -= converted[i] != c
+                i = text.find(c, i + 1, b)
+    return changed
 
 
 def _convert(text: str, offsets: list[int], config: str,
@@ -170,6 +186,17 @@ def strip_romanisation(text: str) -> str:
     '凍結資金2701.6萬元'
     """
     return _ROMANISATION.sub("", _INVISIBLE.sub("", text))
+
+
+def has_romanisation(text: str) -> bool:
+    """Whether ``strip_romanisation`` changes ``text``, or any part of it: a part has a
+    romanisation only where ``text`` has one (the look-behind sees the same characters), and
+    an invisible character only if ``text`` has one.
+
+    >>> has_romanisation("凍結(dong)資金"), has_romanisation("抓获(APP)3人")
+    (True, False)
+    """
+    return _INVISIBLE.search(text) is not None or _ROMANISATION.search(text) is not None
 
 
 def normalise(text: str) -> NormText:

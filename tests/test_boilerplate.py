@@ -194,3 +194,92 @@ _POOL = [BODY, BODY2, "某县警方破获诈骗案件5起", "您当前的位置:
 def test_idempotent_on_page_like_text(lines):
     kept = _kept(_page(*lines))
     assert boilerplate_spans(kept) == []
+
+
+def _rules_with_prefilters() -> list:
+    """(regex, prefilter) of the line rules and of the inline rules."""
+    from pipeline.boilerplate import rules
+    return ([(x.regex, x.pre) for x in rules().line_rules]
+            + [(rx, pre) for _kind, rx, pre in rules().inline])
+
+
+def _rule_alphabet() -> list[str]:
+    """Characters of the rule patterns (their literals), case variants, and text around them."""
+    chars = set("警方破获案件起名万元。,!?;:\n -_>()“”《》【】年月日0123456789 \u3000\t")
+    for rx, _pre in _rules_with_prefilters():
+        chars |= set(rx.pattern) - set("\\\n")
+    chars |= {c.swapcase() for c in list(chars)} | set("ſKİı")    # (?i) folds these too
+    return sorted(chars)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_rule_alphabet()), max_size=60))
+def test_rule_prefilters_never_miss_a_match(line):
+    """A line a rule's regex matches always passes the rule's prefilter (derived
+    from the regex's parse tree), so skipping the lines the prefilter misses changes nothing."""
+    for rx, pre in _rules_with_prefilters():
+        if pre is not None and rx.search(line):
+            assert pre(line), (rx.pattern, line)
+
+
+@pytest.mark.parametrize("pattern, line", [
+    (r"(?i)copyright|版权", "COPYRIGHT"), (r"(?i)copyright|版权", "ſ Copyright"),
+    (r"(?i:logo)|头图", "LOGO"), (r"a(?:b|c)+\s*[xyz]", "acbx"), (r"(?:甲|乙)?丙{2,}", "丙丙"),
+    (r"(?>ab)c", "abc"), (r"x*+y", "y"), (r"(?i)k", "\u212a"),
+])
+def test_prefilter_examples(pattern, line):
+    import re
+
+    from pipeline.boilerplate import _prefilter
+    rx = re.compile(pattern)
+    pre = _prefilter(rx)
+    assert rx.search(line) and (pre is None or pre(line))
+
+
+_MATCHING = ["您当前的位置:首页 > 新闻中心", "首页 » 法治", "社会 > 正文", "热门_推荐_某某在线看_免费观看",
+             "河北新闻本网原创", "LOGO 头图", "主编信箱:ed.x@example.cn 新闻热线:0000-12345678",
+             "如需使用相关内容,请致电0931-8159799。", "Copyright © 2010 All Rights Reserved",
+             "某公网安备 1234号", "ICP备123号", "来源:某某日报 发布时间:2023-05-06", "浏览次数:12",
+             "福建日报 2021-12-01 10:43", "date 2025-08-26 快讯", "《某某日报》(2024年6月1日) 05版",
+             "责任编辑:李某", "(王某 李某)", "(完)", "IMG_20230101.JPG", "上一篇:某市破获案件3起",
+             "关键词:反诈 宣传", "主办单位:某市公安局", "首页 | 要闻 | 政法 | 专题", "Police News Release",
+             "- 2022-08-29某地抓获5人", "2022年09月05日某地破获3起", "某地抓获5人 [08-29]", "要闻",
+             "• 某地抓获5人", "某地开展宣传活动,发放资料", "破获案件3起。RjY法治山东网", "见DSC_4817.JPG",
+             "(记者 张三 通讯员 李四)", "4月30日电 (梁盛 王其章)", "(樊奕昕)", "抓获3人。(完)",
+             "抓获3人。江苏省公安厅供图", "抓获3人。图:警方提供"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(_MATCHING), st.lists(st.tuples(st.integers(0, 60), st.integers(0, 3),
+                                                      st.text(alphabet=st.sampled_from(_rule_alphabet()),
+                                                              max_size=3)), max_size=4),
+       st.booleans())
+def test_rule_prefilters_never_miss_a_match_near_matching_lines(line, edits, swap):
+    """Lines that match rules, edited at random (characters replaced, case swapped)."""
+    for at, cut, ins in edits:
+        at = min(at, len(line))
+        line = line[:at] + ins + line[at + cut:]
+    if swap:
+        line = line.swapcase()
+    for rx, pre in _rules_with_prefilters():
+        if pre is not None and rx.search(line):
+            assert pre(line), (rx.pattern, line)
+
+
+_UI_PARTS = ["打印", "关闭窗口", "放大", "缩小", "分享到", "评论", "首页", "上一篇", "扫一扫", "微信", "用户名",
+             "大 中 小", "共有12条评论", "打开新闻APP", " ", "|", "/", "·", ":", ">", "-", "、", "(", "【", "1",
+             "某", "x", "今年"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_UI_PARTS), min_size=1, max_size=8))
+def test_ui_line_test_skipping_by_first_character_changes_nothing(parts):
+    """_is_ui answers lines whose first character neither starts a UI phrase nor is a separator
+    without searching: the same answer as removing phrases and separators."""
+    from pipeline.boilerplate import _is_ui, rules
+    line = "".join(parts).strip()
+    if line:
+        r = rules()
+        plain = (len(line) <= 60 and bool(r.ui_phrase.search(line))
+                 and r.ui_sep.sub("", r.ui_phrase.sub("", line)) == "")
+        assert _is_ui(line, r) == plain

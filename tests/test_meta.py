@@ -121,3 +121,15 @@ def test_script_counts_agree_on_mixed_texts():
     got = [_script_by_table(t) for t in texts]
     assert got == [_script_by_sets(t) for t in texts]
     assert 50 < got.count("traditional") < 450
+
+
+def test_s2t_of_single_characters_is_the_full_s2t():
+    """Script detection loads s2t reduced to its character table (its phrase dictionaries are
+    slow to load and never reached by a character alone): same result for every CJK character."""
+    import opencc
+
+    from pipeline.meta import _s2t_characters
+    reduced = _s2t_characters()
+    assert reduced is not None
+    cjk = "\n".join(chr(c) for a, b in ((0x3400, 0x9FFF), (0xF900, 0xFAFF)) for c in range(a, b + 1))
+    assert reduced.convert(cjk) == opencc.OpenCC("s2t").convert(cjk)

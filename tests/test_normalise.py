@@ -81,3 +81,16 @@ def test_script_is_decided_on_the_article_not_on_the_site_around_it():
     assert n.text.strip() == "警方近日破获电信诈骗案3起。"
     assert normalise(n.text).text == n.text
     assert n.orig_slice(n.text.index("破获"), n.text.index("案")) == "破獲電信詐騙"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("電信诈骗面對(（)）dianmiàn12 \u200b\u00adAPP,。")), max_size=40),
+       st.integers(0, 40), st.integers(0, 40))
+def test_has_romanisation_covers_every_part(text, a, b):
+    """A text without romanisation (the build's test before stripping evidence) has none in
+    any of its parts."""
+    from pipeline.normalise import has_romanisation, strip_romanisation
+    if not has_romanisation(text):
+        assert strip_romanisation(text[a:b]) == text[a:b]
+    else:
+        assert strip_romanisation(text) != text
