@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import stat
 
 import numpy as np
 import pandas as pd
@@ -181,17 +180,47 @@ def test_invalid_prepared_files_are_ignored(fresh_copy, damage):
     assert [p.name for p in fresh_copy.iterdir() if "prepared" in p.name] == [prep.DIRNAME]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_read_only_build_folder_stays_unprepared(fresh_copy):
-    computed = q.open_build(fresh_copy, prepared=False)
-    mode = fresh_copy.stat().st_mode
-    fresh_copy.chmod(stat.S_IRUSR | stat.S_IXUSR)
+READ_ONLY = """
+import json, os, sys
+from pipeline import query as q
+if os.geteuid() == 0:
+    os.setgid(65534); os.setuid(65534)                   # nobody: permissions apply again
+d = q.open_build(sys.argv[1])
+print(json.dumps({"rows": len(d.facts), "saved": str(q.wait_saved())}))
+"""
+
+
+def test_read_only_build_folder_stays_unprepared(build):
+    """The dashboard as a user who may only read the tables (as ``nobody`` when run as root)."""
+    import pwd
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwuid(65534)
+        except KeyError:
+            pytest.skip("running as root and no user nobody to drop to")
+    base = Path(tempfile.mkdtemp(prefix="ro-"))          # outside root's 0700 pytest folder
     try:
-        assert prep.save(computed, fresh_copy) is None
-        assert q.open_build(fresh_copy) is not None and q.wait_saved() is None
+        base.chmod(0o755)
+        copy = base / build.name
+        shutil.copytree(build, copy, ignore=shutil.ignore_patterns(prep.DIRNAME, ".prepared-*"))
+        for p in [copy, *copy.rglob("*")]:
+            p.chmod(0o555 if p.is_dir() else 0o444)
+        root = Path(__file__).resolve().parents[1]
+        out = subprocess.run([sys.executable, "-c", READ_ONLY, str(copy)], cwd=root,
+                             capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "PYTHONPATH": str(root)})
+        assert out.returncode == 0, out.stderr
+        got = json.loads(out.stdout.strip().splitlines()[-1])
+        assert got == {"rows": len(q.open_build(build, prepared=False).facts), "saved": "None"}
+        assert not (copy / prep.DIRNAME).exists() and not list(copy.glob(".prepared-*"))
     finally:
-        fresh_copy.chmod(mode)
-    assert not (fresh_copy / prep.DIRNAME).exists()
+        for p in [base, *base.rglob("*")]:
+            p.chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_unwritable_build_folder_stays_unprepared(fresh_copy, monkeypatch):
