@@ -770,11 +770,15 @@ def _cat(arr: pa.ChunkedArray | pa.Array) -> pd.Categorical:
     arr = _one_chunk(arr)
     if not pa.types.is_dictionary(arr.type):
         arr = pc.dictionary_encode(arr)
-    idx = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    seen = pd.unique(idx[idx >= 0])                  # dictionary entries, first appearance first
+    # the indices as they are (no int64 copy); nulls -1
+    idx = (pc.fill_null(arr.indices, -1) if arr.null_count else arr.indices).to_numpy(
+        zero_copy_only=False)
+    seen = pd.unique(idx[idx >= 0] if arr.null_count else idx)   # entries, first appearance first
     remap = np.full(len(arr.dictionary) + 1, -1, dtype=np.int64)
     remap[seen] = np.arange(len(seen))
-    codes = remap[idx]                               # -1 stays -1 (remap[-1] is the spare -1)
+    # codes made directly in the width pandas keeps them in (no second copy in ``from_codes``)
+    width = np.int8 if len(seen) < 127 else np.int16 if len(seen) < 32767 else np.int32
+    codes = remap.astype(width)[idx]                 # -1 stays -1 (remap[-1] is the spare -1)
     names = pd.Index(arr.dictionary.take(pa.array(seen, type=pa.int64())).to_pandas())
     return pd.Categorical.from_codes(codes, categories=names, validate=False)   # in range
 
