@@ -1,11 +1,14 @@
 """Build: inputs -> (articles, facts) tables. The stages are listed once, in ``process_document``."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
 import shutil
+import threading
 from collections import Counter, deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -192,6 +195,38 @@ def _columns_to_table(cols: list, sch: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=sch)
 
 
+# CPython's cyclic garbage collector looks at the young objects every 700 net allocations of
+# container objects. A build allocates millions (tokens, matches' tuples, rows) that die by
+# reference counting or live until their partition is written: few collections find garbage,
+# and each one walks the objects that are still alive. While a build (or a batch of a worker)
+# runs, the young generation is collected every ``_GC_YOUNG`` allocations instead (older
+# generations as before; the setting is restored afterwards): GC time of a cold build of
+# 2,027 documents 84 -> 17 ms; 10,000 young objects hold little memory.
+_GC_YOUNG = 10_000
+_gc_lock = threading.Lock()
+_gc_users = 0
+_gc_saved: tuple[int, int, int] | None = None
+
+
+@contextmanager
+def _fewer_collections():
+    """Collect young objects every ``_GC_YOUNG`` allocations while inside (nestable, also
+    from threads: the process's setting is restored when the last one leaves)."""
+    global _gc_users, _gc_saved
+    with _gc_lock:
+        if _gc_users == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(max(_gc_saved[0], _GC_YOUNG), *_gc_saved[1:])
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0:
+                gc.set_threshold(*_gc_saved)
+
+
 _FACT_ORDER = [("source", "ascending"), ("evidence_start", "ascending"),
                ("figure_start", "ascending"), ("metric", "ascending")]
 
@@ -206,6 +241,11 @@ def process_files(items: list[tuple[str, str | None, str | None]]) -> tuple[pa.T
     Rows come in input order: the partition they go to is sorted once, by a stable sort (the
     order of equal keys is the input order either way).
     """
+    with _fewer_collections():
+        return _process_files(items)
+
+
+def _process_files(items: list[tuple[str, str | None, str | None]]) -> tuple[pa.Table, pa.Table]:
     arts, facts = [], []
     for path, dup, reason in items:
         if reason is not None:
@@ -350,7 +390,8 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
         inputs = [os.path.abspath(i) for i in inputs]
     # the engine first: a cluster that cannot run fails before a long scan, and forked
     # workers do not inherit the scan's bookkeeping
-    with _Engine(jobs, engine, scheduler, version) as eng:
+    # (forked workers inherit the GC setting)
+    with _fewer_collections(), _Engine(jobs, engine, scheduler, version) as eng:
         return _build(list(inputs), out, progress, eng, version, batch_size)
 
 

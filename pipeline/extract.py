@@ -133,7 +133,7 @@ class _Scanner:
 
     >>> rx = re.compile(r"(?<!截至)目前|[\\u4e00-\\u9fa5]某{1,2}等|今年(?!\\d)")
     >>> sc = _Scanner(rx)
-    >>> sc.starts.pattern
+    >>> sc.starts
     '[今目]|[一-龥](?=[某])'
     >>> [m.group() for m in sc.finditer("截至目前，张某某等人今年")]
     ['张某某等', '今年']
@@ -142,23 +142,30 @@ class _Scanner:
     # Classes wider than this get the next character as a look-ahead (一 ... 某 -> 某 after it).
     BROAD = 256
 
-    def __init__(self, rx: re.Pattern) -> None:
-        self.rx = rx
-        firsts = None
-        if _parser is not None and not rx.flags & re.IGNORECASE:
-            firsts = self._first(list(_parser.parse(rx.pattern, rx.flags).data))
-        self.guarded = rx  # what ``finditer`` and ``search`` run
+    def __init__(self, rx: re.Pattern | str, flags: int = 0) -> None:
+        """``rx``: the regex, or its source (with ``flags``): then only the guarded regex is
+        compiled, unless the start cannot be told."""
+        pattern = rx.pattern if isinstance(rx, re.Pattern) else rx
+        flags = rx.flags if isinstance(rx, re.Pattern) else flags
+        firsts = tree = None
+        if _parser is not None:
+            tree = _parser.parse(pattern, flags)
+            flags = tree.state.flags            # with the pattern's own (?x) ... flags
+            if not flags & re.IGNORECASE:
+                firsts = self._first(list(tree.data))
         if firsts is None:
             self.starts = None
+            self.guarded = rx if isinstance(rx, re.Pattern) else re.compile(pattern, flags)
             return
         plain = "".join(sorted({f for f, peek in firsts if peek is None and f[:1] != "^"}))
         rest = sorted({f"[{f}](?={peek})" if peek else f"[{f}]" for f, peek in firsts
                        if peek is not None or f[:1] == "^"})
-        self.starts = re.compile("|".join(([f"[{plain}]"] if plain else []) + rest))
+        self.starts = "|".join(([f"[{plain}]"] if plain else []) + rest)   # (a regex source)
         # the pattern behind the look-ahead, in a group of its own (a verbose pattern may end
-        # with a comment: the group closes on the next line)
-        end = "\n" if rx.flags & re.VERBOSE else ""
-        self.guarded = re.compile(f"(?={self.starts.pattern})(?:{rx.pattern}{end})", rx.flags)
+        # with a comment: the group closes on the next line); ``guarded`` is what
+        # ``finditer`` and ``search`` run
+        end = "\n" if flags & re.VERBOSE else ""
+        self.guarded = re.compile(f"(?={self.starts})(?:{pattern}{end})", flags)
 
     def finditer(self, s: str) -> Iterator[re.Match]:
         return self.guarded.finditer(s)
@@ -402,8 +409,8 @@ class Rules:
         self.subset: dict = data["subset"]
         self.subset_re = re.compile("(?:" + "|".join(
             re.escape(w) for w in sorted(self.subset["cues"], key=len, reverse=True)) + ")")
-        self.mention_re = self._mention_re()
-        self.mention_scan = _Scanner(self.mention_re)
+        mention = self._mention_source()
+        self.mention_scan = _Scanner(mention, re.VERBOSE)
         self.lexicon = self._lexicon()
         self.words = {w: _Word.of(roles) for w, roles in self.lexicon.items()}
         self.regional = self._regional(data.get("regional_roles", []))
@@ -443,41 +450,53 @@ class Rules:
         self.change_re = re.compile(
             "(?P<word>" + "|".join(re.escape(w) for w in sorted(pc["down"] + pc["up"], key=len,
                                                                 reverse=True)) + ")了?$")
+        # The scope cue patterns. The build runs them through their scanners only: the plain
+        # regexes (``period_re`` ...) are compiled when something else asks for them.
         sc = data["scope"]
-        self.snapshot_re = re.compile("|".join(sc["snapshot"]))
+        snapshot = "|".join(sc["snapshot"])
         # a reporting period named anywhere makes the article a period report (area words do not)
-        self.period_re = re.compile("|".join([re.escape(w) for w in sc["cumulative_strong"]]
-                                             + sc["cumulative_patterns"]))
-        self.area_re = re.compile("|".join(re.escape(w) for w in sc["cumulative_area"]))
-        self.background_re = re.compile("|".join([re.escape(w) for w in sc["background"]]
-                                                 + sc["background_patterns"]))
-        self.case_re = re.compile("|".join([re.escape(w) for w in sc["one_case"]]
-                                           + sc["case_clause_patterns"]))
+        period = "|".join([re.escape(w) for w in sc["cumulative_strong"]]
+                          + sc["cumulative_patterns"])
+        area = "|".join(re.escape(w) for w in sc["cumulative_area"])
+        background = "|".join([re.escape(w) for w in sc["background"]]
+                              + sc["background_patterns"])
+        case = "|".join([re.escape(w) for w in sc["one_case"]] + sc["case_clause_patterns"])
         # the headline: a summary (checked first, with the period words) or one case
-        self.lead_summary_re = re.compile("|".join([re.escape(w) for w in sc["lead_summary"]]
-                                                   + [self.period_re.pattern]))
-        self.lead_case_re = re.compile("|".join(sc["lead_case_patterns"]))
-        self.op_re = re.compile("|".join([re.escape(w) for w in
-                                          sorted(sc["operation"], key=len, reverse=True)]
-                                         + sc["operation_patterns"]))
+        lead_summary = "|".join([re.escape(w) for w in sc["lead_summary"]] + [period])
+        lead_case = "|".join(sc["lead_case_patterns"])
+        op = "|".join([re.escape(w) for w in sorted(sc["operation"], key=len, reverse=True)]
+                      + sc["operation_patterns"])
         # one pass per sentence; at one position a one-case word, then a period cue win
-        self.scope_re = re.compile("|".join(f"(?P<{k}>{r.pattern})" for k, r in (
-            ("case", self.case_re), ("cum", self.period_re), ("area", self.area_re),
-            ("bg", self.background_re), ("op", self.op_re), ("snap", self.snapshot_re))))
-        self.scope_scan = _Scanner(self.scope_re)
-        self.period_scan = _Scanner(self.period_re)
-        self.lead_summary_scan = _Scanner(self.lead_summary_re)
-        self.lead_case_scan = _Scanner(self.lead_case_re)
+        scope = "|".join(f"(?P<{k}>{src})" for k, src in (
+            ("case", case), ("cum", period), ("area", area), ("bg", background), ("op", op),
+            ("snap", snapshot)))
+        self._sources = {"scope": (scope, 0), "period": (period, 0),
+                         "lead_summary": (lead_summary, 0), "lead_case": (lead_case, 0),
+                         "mention": (mention, re.VERBOSE)}
+        self.scope_scan = _Scanner(scope)
+        self.period_scan = _Scanner(period)
+        self.lead_summary_scan = _Scanner(lead_summary)
+        self.lead_case_scan = _Scanner(lead_case)
         # any currency cue at all (most articles have none: no need to count them one by one)
         self.currency_cue_re = re.compile(_longest_word_re(
             [c for rc in self.region_currency for c in rc["cues"]]))
 
-    def _mention_re(self) -> re.Pattern:
+    # The plain rule regexes (the build runs their scanners), compiled when first asked for.
+    mention_re = property(lambda self: self._compiled("mention"))
+    scope_re = property(lambda self: self._compiled("scope"))
+    period_re = property(lambda self: self._compiled("period"))
+    lead_summary_re = property(lambda self: self._compiled("lead_summary"))
+    lead_case_re = property(lambda self: self._compiled("lead_case"))
+
+    def _compiled(self, name: str) -> re.Pattern:
+        return re.compile(*self._sources[name])   # (re caches the compiled pattern)
+
+    def _mention_source(self) -> str:
         def alts(words) -> str:
             return "|".join(re.escape(w) + _UNIT_GUARD.get(w, "")
                             for w in sorted(words, key=len, reverse=True))
         units = list(self.units) + list(self.money_units)
-        return re.compile(rf"""
+        return rf"""
             (?<![\dA-Za-z._\-/#＃@])               # not the tail of a code, phone number or file name,
             (?<![\dA-Za-z]:)                       # nor of a time (10:30); 破获案件:58起 is a figure
             (?P<pre>{alts(self.q_prefix)})?         # qualifier before: 逾 约 近 超过
@@ -493,7 +512,7 @@ class Rules:
             (?P<tnum>[一二两三四五六七八九\d]成半?[多余]?)
             (?![员为功本立果熟交年人效绩型分份都倍])   # not 成员, 成为, 成功 ...
           | (?<=[将把对])(?P<bnum>\d{{1,4}})(?=[\u4e00-\u9fa5])  # 将15涉嫌...嫌疑人抓获: classifier left out
-        """, re.VERBOSE)
+        """
 
     def _regional(self, table: list[dict]) -> list[tuple[set[str], list[str], dict]]:
         """(regions, cues, word -> roles) for the words whose metric depends on the region."""

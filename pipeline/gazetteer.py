@@ -79,25 +79,32 @@ def short_name(name: str, level: str) -> str | None:
         if name.endswith(suf) and len(name) > len(suf):
             base = name[: -len(suf)]
             if suf.startswith(("自治", "特别")):
-                base = _strip_ethnic(base, r["ethnic_groups"])
+                base = _strip_ethnic(base)
             return base if len(base) >= 2 else None
     return None
 
 
-def _strip_ethnic(base: str, groups: list[str]) -> str:
+def _strip_ethnic(base: str) -> str:
     """Drop ethnic group names at the end of an autonomous area's name: 黔东南苗族侗族 -> 黔东南."""
-    groups = sorted(groups, key=len, reverse=True)
-    changed = True
-    while changed:
-        changed = False
-        for g in groups:
-            for form in (g + "族", g if len(g) >= 2 else None):
-                if form and base.endswith(form) and len(base) - len(form) >= 2:
-                    base, changed = base[: -len(form)], True
-                    break
-            if changed:
-                break
+    forms = _ethnic_forms()
+    while base.endswith(forms):         # one test of them all: most names end with none
+        form = next((f for f in forms if base.endswith(f) and len(base) - len(f) >= 2), None)
+        if form is None:
+            break
+        base = base[: -len(form)]
     return base
+
+
+@lru_cache(maxsize=1)
+def _ethnic_forms() -> tuple[str, ...]:
+    """The endings ``_strip_ethnic`` drops, in the order it tries them: each ethnic group,
+    longest first, with 族 and then alone (if it has two characters or more)."""
+    out = []
+    for g in sorted(rules()["ethnic_groups"], key=len, reverse=True):
+        out.append(g + "族")
+        if len(g) >= 2:
+            out.append(g)
+    return tuple(out)
 
 
 class Gazetteer:

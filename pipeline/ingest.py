@@ -732,9 +732,20 @@ def _walk_unsorted(root: Path) -> Iterator[tuple[str, str | None]]:
         yield str(root), "empty: folder has no files"
 
 
-def _expand(paths: Iterable[str]) -> Iterator[tuple[Path, str | None]]:
-    for p, reason in _expand_str(paths, _walk):
-        yield p if isinstance(p, Path) else Path(p), reason   # a Path is parsed once
+def _expand(paths: Iterable[str]) -> Iterator[tuple[Path, str | None, os.stat_result | None]]:
+    """``_expand_str`` (folders walked in order) as Paths (each parsed once), with the stat of
+    a path given as a file: ``_read_path`` then does not stat it again (None: not known)."""
+    for p in paths:
+        path = Path(p)
+        try:
+            st = path.stat()
+        except (OSError, ValueError):
+            st = None             # no file: is_dir() in _expand_str says so (or raises) as ever
+        if st is not None and not stat.S_ISDIR(st.st_mode):
+            yield path, None, st
+            continue
+        for q, reason in _expand_str([path], _walk):
+            yield q if isinstance(q, Path) else Path(q), reason, None
 
 
 def _expand_str(paths: Iterable[str], walk=None) -> Iterator[tuple[str | Path, str | None]]:
@@ -765,13 +776,13 @@ def read_inputs(paths: Iterable[str]) -> Iterator[RawDoc]:
     """One ``RawDoc`` per input file or record, in a deterministic order (see module doc)."""
     seen: dict[str, str] = {}   # content key -> source of its first occurrence
     first = None                # (text, source) of the first text while it is the only one:
-    for path, reason in _expand(paths):     # its key is made when there is one to compare
+    for path, reason, st in _expand(paths):  # its key is made when there is one to compare
         source = str(path)
         if reason:
             yield _skipped(source, reason)
             continue
         try:
-            docs = list(_read_path(path))
+            docs = list(_read_path(path, st))
         except Exception as e:  # never let one input stop the build
             docs = [_skipped(source, f"unreadable: {type(e).__name__}: {e}")]
         for doc in docs:
@@ -794,11 +805,12 @@ def read_inputs(paths: Iterable[str]) -> Iterator[RawDoc]:
             yield doc
 
 
-def _read_path(path: Path) -> Iterator[RawDoc]:
+def _read_path(path: Path, st: os.stat_result | None = None) -> Iterator[RawDoc]:
+    """The documents of one file (``st``: its stat, if known)."""
     source = str(path)
     fmt = FORMATS.get(path.suffix.lower(), "")
     try:
-        st = path.stat()
+        st = st or path.stat()
     except FileNotFoundError:
         if path.is_symlink():
             yield _skipped(source, "unreadable: broken link (target missing)", fmt)

@@ -63,6 +63,35 @@ def test_short_name(name, level, short):
     assert short_name(name, level) == short
 
 
+def _strip_ethnic_reference(base: str, groups: list[str]) -> str:
+    """The rule of ``_strip_ethnic`` written out plainly: groups longest first, 族 form first,
+    the first ending that leaves two characters is dropped, then again from the start."""
+    groups = sorted(groups, key=len, reverse=True)
+    changed = True
+    while changed:
+        changed = False
+        for g in groups:
+            for form in (g + "族", g if len(g) >= 2 else None):
+                if form and base.endswith(form) and len(base) - len(form) >= 2:
+                    base, changed = base[: -len(form)], True
+                    break
+            if changed:
+                break
+    return base
+
+
+def test_strip_ethnic_same_as_reference():
+    """The precomputed endings drop what the plain rule drops: every prefix of every division
+    name, and random names stacked from group names (with and without 族)."""
+    import random
+    groups = gz.rules()["ethnic_groups"]
+    bases = {d.name[:k] for d in gz.divisions() for k in range(len(d.name) + 1)}
+    rnd = random.Random(7)
+    pieces = ["黔东南", "东", "X", "族"] + groups + [g + "族" for g in groups]
+    bases |= {"".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 5))) for _ in range(5000)}
+    assert [b for b in bases if gz._strip_ethnic(b) != _strip_ethnic_reference(b, groups)] == []
+
+
 @pytest.mark.parametrize("text, expected", [
     ("甘肃省兰州市七里河区", [("甘肃省", True), ("兰州市", True), ("七里河区", True)]),
     ("天水麦积分局", [("天水", False), ("麦积", False)]),

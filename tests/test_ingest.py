@@ -293,3 +293,21 @@ def test_utf16_without_bom():
 ])
 def test_iso_date(value, iso):
     assert iso_date(value) == iso
+
+
+def test_a_given_file_is_stat_once(tmp_path, monkeypatch):
+    """read_inputs of a file path stats it once (the build reads one file per call); a folder,
+    a missing path and a file in a folder read as before."""
+    from pathlib import Path as P
+
+    from pipeline.ingest import read_inputs
+    f = tmp_path / "a.txt"
+    f.write_text("某县警方抓获犯罪嫌疑人3名。", encoding="utf-8")
+    calls = []
+    real = P.stat
+    monkeypatch.setattr(P, "stat", lambda self, **kw: calls.append(self) or real(self, **kw))
+    docs = list(read_inputs([str(f)]))
+    assert [d.status for d in docs] == ["ok"] and calls == [f]
+    assert [d.source for d in read_inputs([str(tmp_path)])] == [str(f)]
+    assert [d.reason for d in read_inputs([str(tmp_path / "none.txt")])] == [
+        "unreadable: no such file or folder"]

@@ -133,3 +133,28 @@ def test_s2t_of_single_characters_is_the_full_s2t():
     assert reduced is not None
     cjk = "\n".join(chr(c) for a, b in ((0x3400, 0x9FFF), (0xF900, 0xFAFF)) for c in range(a, b + 1))
     assert reduced.convert(cjk) == opencc.OpenCC("s2t").convert(cjk)
+
+
+def test_legal_outlet_rule_ignores_case_of_copyright_only():
+    """The copyright rule ignores case for ``copyright`` alone (a cheaper compile than for the
+    whole pattern): the same matches as with ignore-case for all of it, as no other character
+    of the pattern has a case and no character of another case folds into its classes."""
+    import random
+    import re
+
+    from pipeline.meta import rules
+    new = next(rx for where, rx in rules().outlet_rules if where == "legal")
+    assert "(?i:copyright)" in new.pattern and not new.flags & re.I
+    old = re.compile(new.pattern.replace("(?i:copyright)", "copyright"), new.flags | re.I)
+    rest = new.pattern.replace("(?i:copyright)", "")
+    assert not any(c.lower() != c or c.upper() != c for c in re.sub(r"\\u[0-9a-f]{4}|\\[a-z]", "", rest))
+    cls = re.compile(r"[\u4e00-\u9fff·]")
+    cls_i = re.compile(cls.pattern, re.I)
+    assert [c for c in map(chr, range(0x110000)) if bool(cls.match(c)) != bool(cls_i.match(c))] == []
+    rnd = random.Random(3)
+    parts = ["Copyright", "COPYRIGHT", "CoPyRiGhT", "©", " ", "2006-2019", "中国甘肃在线", "新闻网",
+             "版权", "·", "网", "\u017f", "\u212a", "İ", "北疆", "-", "\n"]
+    for _ in range(3000):
+        s = "".join(rnd.choice(parts) for _ in range(rnd.randint(1, 8)))
+        a, b = old.search(s), new.search(s)
+        assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), s

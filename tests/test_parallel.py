@@ -106,3 +106,30 @@ def test_dask_refuses_a_scheduler_without_workers(monkeypatch, tmp_path, corpus)
     with distributed.LocalCluster(n_workers=0, dashboard_address=None) as cluster:
         with pytest.raises(EngineError, match="has no workers"):
             build([str(corpus)], tmp_path, engine="dask", scheduler=cluster.scheduler_address)
+
+
+def test_gc_setting_restored(tmp_path, monkeypatch):
+    """A build collects young objects less often while it runs (also in its batches, nested)
+    and restores the process's GC setting afterwards, also after an error."""
+    import gc
+    old = gc.get_threshold()
+    seen = []
+    real = build_mod._process_files
+    monkeypatch.setattr(build_mod, "_process_files",
+                        lambda items: seen.append(gc.get_threshold()) or real(items))
+    try:
+        gc.set_threshold(700, 10, 10)
+        (tmp_path / "in").mkdir()
+        (tmp_path / "in" / "a.txt").write_text("某县警方抓获犯罪嫌疑人3名。", encoding="utf-8")
+        build([str(tmp_path / "in")], tmp_path / "out")
+        assert seen == [(build_mod._GC_YOUNG, 10, 10)]
+        assert gc.get_threshold() == (700, 10, 10)
+        with pytest.raises(RuntimeError):
+            with build_mod._fewer_collections():
+                with build_mod._fewer_collections():
+                    assert gc.get_threshold() == (build_mod._GC_YOUNG, 10, 10)
+                assert gc.get_threshold() == (build_mod._GC_YOUNG, 10, 10)
+                raise RuntimeError
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*old)
