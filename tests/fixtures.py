@@ -194,3 +194,23 @@ def write_synthetic_fixture(out: str | Path, only: bool = False) -> Path:
     tables.write_tables(out, tables.to_table(arts, tables.ARTICLES_SCHEMA),
                         tables.to_table(facts, tables.FACTS_SCHEMA))
     return Path(out)
+
+
+def write_partitioned(out: str | Path, facts, articles, parts: int = 3,
+                      row_group_size: int = 1000) -> Path:
+    """Publish ``facts`` and ``articles`` (Arrow tables) as one build of ``out``, each table in
+    ``parts`` partitions of small row groups (rows are then read across files and row groups, as
+    in a big build). Returns the build folder."""
+    import pyarrow.parquet as pq
+
+    def fill(tmp):
+        for name, t in (("facts", facts), ("articles", articles)):
+            (tmp / f"{name}.parquet").mkdir()
+            step = -(-t.num_rows // parts)
+            for k in range(parts):
+                pq.write_table(t.slice(k * step, step), tmp / f"{name}.parquet" /
+                               f"part-{k:06d}.parquet", compression="zstd",
+                               row_group_size=row_group_size)
+        return {}
+    tables.publish_build(Path(out), fill)
+    return tables.current_build(Path(out))

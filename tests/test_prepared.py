@@ -16,6 +16,7 @@ import pytest
 from pipeline import prepared as prep
 from pipeline import query as q
 from pipeline import synth, tables
+from fixtures import write_partitioned
 from test_query_parquet import _filters, _mixed, _same_frame
 
 
@@ -25,19 +26,8 @@ def build(tmp_path_factory):
     base = tmp_path_factory.mktemp("prep")
     synth.generate_tables(2000, base / "gen")
     cur = tables.current_build(base / "gen")
-    facts = _mixed(pq.read_table(cur / "facts.parquet"))
-    arts = pq.read_table(cur / "articles.parquet")
-
-    def fill(tmp):
-        for name, t in (("facts", facts), ("articles", arts)):
-            (tmp / f"{name}.parquet").mkdir()
-            step = -(-t.num_rows // 3)
-            for k in range(3):
-                pq.write_table(t.slice(k * step, step), tmp / f"{name}.parquet" /
-                               f"part-{k:06d}.parquet", compression="zstd", row_group_size=700)
-        return {}
-    tables.publish_build(base / "out", fill)
-    return tables.current_build(base / "out")
+    return write_partitioned(base / "out", _mixed(pq.read_table(cur / "facts.parquet")),
+                             pq.read_table(cur / "articles.parquet"), row_group_size=700)
 
 
 @pytest.fixture()

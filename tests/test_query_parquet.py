@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import query_before as old
+from fixtures import write_partitioned
 from pipeline import export as ex
 from pipeline import query as q
 from pipeline import synth, tables
@@ -48,18 +49,8 @@ def builds(tmp_path_factory):
     base = tmp_path_factory.mktemp("synth")
     synth.generate_tables(3000, base / "gen")
     cur = tables.current_build(base / "gen")
-    facts = _mixed(pq.read_table(cur / "facts.parquet"))
-    arts = pq.read_table(cur / "articles.parquet")
-
-    def fill(tmp):
-        for name, t in (("facts", facts), ("articles", arts)):
-            (tmp / f"{name}.parquet").mkdir()
-            step = -(-t.num_rows // 3)
-            for k in range(3):
-                pq.write_table(t.slice(k * step, step), tmp / f"{name}.parquet" /
-                               f"part-{k:06d}.parquet", compression="zstd", row_group_size=1000)
-        return {}
-    tables.publish_build(base / "out", fill)
+    write_partitioned(base / "out", _mixed(pq.read_table(cur / "facts.parquet")),
+                      pq.read_table(cur / "articles.parquet"))
     return old.load(base / "out"), q.load(base / "out")
 
 
