@@ -697,10 +697,11 @@ def _open_parquet(build: Path) -> Data:
     ds = pads.dataset(build / "facts.parquet", format=fmt)
     names = set(ds.schema.names)
     mem = ds.to_table(columns=[c for c in MEMORY_COLUMNS if c in names])     # on all cores
-    # the compressed evidence is built on a second thread once the rest is prepared (started
-    # earlier, it slowed the preparing by ~2.5 s of 10 at a million articles and was ready no
-    # sooner); the first evidence rows wait for it
-    evidence: Future = Future()
+    # the compressed evidence is built on a second thread while the rest is prepared (pyarrow
+    # reads and compresses without the GIL); the first evidence rows wait for it
+    evidence = _BACKGROUND.submit(lambda: TextBlocks(
+        b.column(0) for b in pads.dataset(build / "facts.parquet", format="parquet").to_batches(
+            columns=["evidence"])))
     cols = {}
     for c in MEMORY_COLUMNS:
         t = tables.FACTS_SCHEMA.field(c).type
@@ -731,19 +732,7 @@ def _open_parquet(build: Path) -> Data:
             read_options=pads.ParquetReadOptions(dictionary_columns=marks)))
         parts = [_synthetic_rows(b.columns) for b in mds.to_batches(columns=marks)]
         synthetic = np.concatenate(parts) if parts else np.zeros(0, bool)
-    data = _prepare(cols, str(build), detail, search, articles, synthetic)
-    _BACKGROUND.submit(_evidence_blocks, evidence, build)
-    return data
-
-
-def _evidence_blocks(into: Future, build: Path) -> None:
-    """``TextBlocks`` of the build's evidence column, as the result of ``into``."""
-    try:
-        into.set_result(TextBlocks(
-            b.column(0) for b in pads.dataset(build / "facts.parquet", format="parquet")
-            .to_batches(columns=["evidence"])))
-    except BaseException as e:          # the readers waiting on ``into`` get the error
-        into.set_exception(e)
+    return _prepare(cols, str(build), detail, search, articles, synthetic)
 
 
 def from_frames(facts: pd.DataFrame | list[dict],
