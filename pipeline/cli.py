@@ -74,8 +74,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Prepare the current build in DATA for the dashboard and exports: what they compute when
     they first open a build (query frame, counting orders, compressed evidence) is written into
-    the build folder, so that the next dashboard start opens it in about 2 s instead of computing
-    it (17 s for a million articles here). The dashboard does this itself when it may write the
+    the build folder, so that the next dashboard start opens it in 2-3 s instead of computing
+    it (10-12 s for a million articles here). The dashboard does this itself when it may write the
     tables folder; run this after a build when it may not (a read-only dashboard user)."""
     import time
     from pathlib import Path
