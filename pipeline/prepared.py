@@ -182,6 +182,9 @@ def save(data: q.Data, build: str | os.PathLike) -> Path | None:
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)   # full disk, or another process won the rename
         return final if final.exists() else None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)   # nothing half-written is left behind
+        raise
     return final
 
 

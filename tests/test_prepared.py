@@ -239,3 +239,14 @@ def test_cli_prepare(tmp_path, capsys):
     assert prep.load(build) is not None and not left.exists()
     assert cli.main(["prepare", "--data", str(tmp_path / "d")]) == 0
     assert "already prepared" in capsys.readouterr().out
+
+
+def test_failed_write_leaves_nothing(fresh_copy, monkeypatch):
+    computed = q.open_build(fresh_copy, prepared=False)
+
+    def broken(*a, **k):
+        raise pa.ArrowInvalid("simulated")
+    monkeypatch.setattr(prep.pa.ipc, "new_file", broken)
+    with pytest.raises(pa.ArrowInvalid):
+        prep.save(computed, fresh_copy)
+    assert [p.name for p in fresh_copy.iterdir() if "prepared" in p.name] == []
