@@ -13,9 +13,18 @@ The sentences are made up for the tests. What the fixture predicts (see ``EXPECT
 """
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from pipeline import tables
+
+ROOT = Path(__file__).resolve().parents[1]
 
 HOSTILE = ('<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
            '[点我](http://example.invalid) $x^2$ **粗体**')
@@ -214,3 +223,43 @@ def write_partitioned(out: str | Path, facts, articles, parts: int = 3,
         return {}
     tables.publish_build(Path(out), fill)
     return tables.current_build(Path(out))
+
+
+#: Put in a probe script (after it has imported what it needs as root): from here on the probe
+#: runs as ``nobody`` when the tests run as root, so file permissions apply again.
+DROP_TO_NOBODY = ("if os.geteuid() == 0:\n"
+                  "    os.setgid(65534); os.setuid(65534)\n")
+
+
+@contextlib.contextmanager
+def folder_for_nobody(prefix: str):
+    """A fresh folder outside root's 0700 pytest folder (so ``nobody`` can reach it), removed
+    afterwards whatever its permissions became. Skips the test when running as root without a
+    user ``nobody`` to drop to."""
+    import pwd
+
+    import pytest
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwuid(65534)
+        except KeyError:
+            pytest.skip("running as root and no user nobody to drop to")
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        base.chmod(0o755)
+        yield base
+    finally:
+        for p in [base, *base.rglob("*")]:
+            if not p.is_symlink():
+                p.chmod(0o700)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def run_probe(code: str, *args: str, timeout: float = 600) -> dict:
+    """Run the probe script ``code`` (it prints JSON on its last line) in a new Python process
+    of this project; its output, parsed."""
+    r = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)},
+                       capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])

@@ -16,7 +16,7 @@ import pytest
 from pipeline import prepared as prep
 from pipeline import query as q
 from pipeline import synth, tables
-from fixtures import write_partitioned
+from fixtures import DROP_TO_NOBODY, folder_for_nobody, run_probe, write_partitioned
 from test_query_parquet import _filters, _mixed, _same_frame
 
 
@@ -173,8 +173,7 @@ def test_invalid_prepared_files_are_ignored(fresh_copy, damage):
 READ_ONLY = """
 import json, os, sys
 from pipeline import query as q
-if os.geteuid() == 0:
-    os.setgid(65534); os.setuid(65534)                   # nobody: permissions apply again
+""" + DROP_TO_NOBODY + """
 d = q.open_build(sys.argv[1])
 print(json.dumps({"rows": len(d.facts), "saved": str(q.wait_saved())}))
 """
@@ -182,35 +181,14 @@ print(json.dumps({"rows": len(d.facts), "saved": str(q.wait_saved())}))
 
 def test_read_only_build_folder_stays_unprepared(build):
     """The dashboard as a user who may only read the tables (as ``nobody`` when run as root)."""
-    import pwd
-    import subprocess
-    import sys
-    import tempfile
-    from pathlib import Path
-    if os.geteuid() == 0:
-        try:
-            pwd.getpwuid(65534)
-        except KeyError:
-            pytest.skip("running as root and no user nobody to drop to")
-    base = Path(tempfile.mkdtemp(prefix="ro-"))          # outside root's 0700 pytest folder
-    try:
-        base.chmod(0o755)
+    with folder_for_nobody("ro-") as base:
         copy = base / build.name
         shutil.copytree(build, copy, ignore=shutil.ignore_patterns(prep.DIRNAME, ".prepared-*"))
         for p in [copy, *copy.rglob("*")]:
             p.chmod(0o555 if p.is_dir() else 0o444)
-        root = Path(__file__).resolve().parents[1]
-        out = subprocess.run([sys.executable, "-c", READ_ONLY, str(copy)], cwd=root,
-                             capture_output=True, text=True, timeout=300,
-                             env={**os.environ, "PYTHONPATH": str(root)})
-        assert out.returncode == 0, out.stderr
-        got = json.loads(out.stdout.strip().splitlines()[-1])
+        got = run_probe(READ_ONLY, str(copy), timeout=300)
         assert got == {"rows": len(q.open_build(build, prepared=False).facts), "saved": "None"}
         assert not (copy / prep.DIRNAME).exists() and not list(copy.glob(".prepared-*"))
-    finally:
-        for p in [base, *base.rglob("*")]:
-            p.chmod(0o755)
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_unwritable_build_folder_stays_unprepared(fresh_copy, monkeypatch):
