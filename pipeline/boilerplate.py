@@ -78,7 +78,6 @@ class _Rules:
     ui_sep: re.Pattern
     block_header: re.Pattern
     legal_header: re.Pattern
-    legal_anchors: tuple[str, ...]
     legal_terms: tuple[str, ...]
     legal_anchor: re.Pattern      # any of the anchors (one search instead of one test each)
     head_before_nav_lines: int
@@ -267,7 +266,6 @@ def rules() -> _Rules:
         ui_sep=re.compile(ui["separators"]),
         block_header=_compile(data["block_headers"]["pattern"], frags),
         legal_header=_compile(data["legal"]["header"], frags),
-        legal_anchors=tuple(data["legal"]["anchors"]),
         legal_terms=tuple(data["legal"]["terms"]),
         legal_anchor=re.compile("|".join(map(re.escape, data["legal"]["anchors"]))),
         head_before_nav_lines=int(data["head_before_nav_lines"]),
