@@ -80,14 +80,10 @@ def rules() -> _Rules:
     )
 
 
-@lru_cache(maxsize=None)
-def _cc(config: str) -> opencc.OpenCC:
-    """OpenCC converter: ``t2s`` shared with ``normalise``; ``s2t`` of single characters."""
-    if config == "t2s":
-        return _converter("t2s")
-    if config == "s2t":
-        return _s2t_characters() or opencc.OpenCC("s2t")
-    return opencc.OpenCC(config)
+@lru_cache(maxsize=1)
+def _s2t() -> opencc.OpenCC:
+    """OpenCC ``s2t`` for single characters (``t2s`` is ``normalise``'s converter)."""
+    return _s2t_characters() or opencc.OpenCC("s2t")
 
 
 def _s2t_characters() -> opencc.OpenCC | None:
@@ -170,8 +166,8 @@ def _script_by_sets(text: str) -> str:
 def _convert_alone(chars: list[str]) -> tuple[list[str], list[str]] | tuple[None, None]:
     """t2s and s2t of each character on its own (one conversion of them joined by newlines)."""
     joined = "\n".join(chars)
-    to_simp = _cc("t2s").convert(joined).split("\n")
-    to_trad = _cc("s2t").convert(joined).split("\n")
+    to_simp = _converter("t2s").convert(joined).split("\n")
+    to_trad = _s2t().convert(joined).split("\n")
     if len(to_simp) != len(chars) or len(to_trad) != len(chars):
         return None, None
     return to_simp, to_trad
