@@ -319,19 +319,15 @@ class _Role:
     arg: str    # metric (verb, post, noun) or object class (obj)
 
 
-# Kinds of word that end the reach of a verb to their right (see ``_scan_left``).
-_ACT_KINDS = ("verb", "block", "money_block")
-
-
 @dataclass(frozen=True)
 class _Word:
-    """The roles of one lexicon word, indexed once by kind (tokens share it)."""
+    """The roles of one lexicon word, indexed once by kind (tokens share it): one field per
+    kind of ``_Role``, read in the binding loops without a look-up."""
 
     roles: tuple[_Role, ...]
-    by_kind: dict[str, tuple[str, ...]]   # kind -> args, in the order of ``roles``
-    act: bool                             # a verb or a blocker
+    act: bool                             # a verb or a blocker (ends the reach of a verb)
     acts_on: frozenset[str]               # the metrics of its verb and post-verb roles
-    # the args of the common kinds, read in the binding loops without a dict look-up
+    # the args of each kind, in the order of ``roles``
     verb: tuple[str, ...] = ()
     post: tuple[str, ...] = ()
     noun: tuple[str, ...] = ()
@@ -344,11 +340,11 @@ class _Word:
         by_kind: dict[str, tuple[str, ...]] = {}
         for r in roles:
             by_kind[r.kind] = by_kind.get(r.kind, ()) + (r.arg,)
-        return cls(roles, by_kind, any(k in by_kind for k in _ACT_KINDS),
-                   frozenset(by_kind.get("verb", ()) + by_kind.get("post", ())),
-                   verb=by_kind.get("verb", ()), post=by_kind.get("post", ()),
-                   noun=by_kind.get("noun", ()), obj=by_kind.get("obj", ()),
-                   block="block" in by_kind, money_block="money_block" in by_kind)
+        verb, post = by_kind.get("verb", ()), by_kind.get("post", ())
+        block, money_block = "block" in by_kind, "money_block" in by_kind
+        return cls(roles, bool(verb) or block or money_block, frozenset(verb + post),
+                   verb=verb, post=post, noun=by_kind.get("noun", ()), obj=by_kind.get("obj", ()),
+                   block=block, money_block=money_block)
 
 
 @dataclass(slots=True)
@@ -363,10 +359,10 @@ class _Token:
         return self.info.roles
 
     def has(self, kind: str) -> bool:
-        return kind in self.info.by_kind
+        return bool(getattr(self.info, kind))
 
     def args(self, kind: str) -> tuple[str, ...]:
-        return self.info.by_kind.get(kind, ())
+        return getattr(self.info, kind)
 
 
 @dataclass(slots=True)
@@ -424,7 +420,7 @@ class Rules:
         one_verbs = {w for table in [self.words] + [t for _, _, t in self.regional]
                      for w, info in table.items()
                      if any(self.metrics[m].get("indefinite_one")
-                            for m in info.by_kind.get("verb", ()))}
+                            for m in info.verb)}
         self.indefinite_verb_re = re.compile(f"(?:{_longest_word_re(one_verbs)})了?一")
         self.refer_nouns = {m: sorted(spec["refer_nouns"], key=len, reverse=True)
                             for m, spec in self.metrics.items() if spec.get("refer_nouns")}
@@ -785,11 +781,10 @@ def _object_ok(metric: str, objs: set[str], rules: Rules) -> bool | None:
     return True
 
 
-def _verb_metrics(tok: _Token, m: _Mention, objs: set[str], rules: Rules,
-                  kind: str = "verb") -> list[str] | None:
+def _verb_metrics(tok: _Token, m: _Mention, objs: set[str], rules: Rules) -> list[str] | None:
     cands = _candidates(m, rules)
     out = []
-    for metric in tok.args(kind):
+    for metric in tok.info.verb:
         if metric in cands:
             ok = _object_ok(metric, objs, rules)
             if ok is None:
