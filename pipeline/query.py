@@ -13,9 +13,10 @@ The dashboard and the exports use the same calls::
 of the counting rule); a filter change is then vectorised numpy over those arrays. Only what
 filtering and counting need is held in memory (``MEMORY_COLUMNS``, strings dictionary-encoded,
 the evidence sentences zstd-compressed in blocks): a million articles' 4.5 million facts take
-about 1.3 GB (the dashboard server peaks at 2.7 GB) instead of about 10 GB. Every other column, and the article texts, are read from the build's
-Parquet partitions for the rows shown (``Rows``); free-text search runs in DuckDB over the
-partitions (``Search``).
+about 1.3 GB (the dashboard server peaks at 2.3-2.9 GB) instead of about 10 GB. Every other
+column, and the article texts, are read from the build's Parquet partitions for the rows shown
+(``Rows``); free-text search runs in DuckDB over the partitions (``Search``). What ``load``
+computes is kept with the build (``pipeline.prepared``) for the next open.
 
 No double counting (``COUNTING_RULE`` states it on the page):
 
@@ -426,9 +427,9 @@ class Search:
     evidence, plus ``\\x01`` and its simplified form where that differs): both are RE2 with case
     folding; a query without cased letters (Chinese, digits) is a plain ``contains``. Results are
     kept per query (most recent ``KEEP``), so other filter changes under one search are cheap.
-    The first search also keeps the simplified forms that differ from the evidence (few: the
-    traditional-script facts), so later searches read only the ``evidence`` column and match
-    those in memory with Arrow's ``match_substring`` (half the reading).
+    The simplified forms that differ from the evidence (few: the traditional-script facts) are
+    read once (``differing``; a prepared build brings them along), so a search reads only the
+    ``evidence`` column and matches those in memory with Arrow's ``match_substring``.
     """
 
     KEEP = 8
@@ -486,8 +487,6 @@ class Search:
         if self.table is None:
             params["files"] = self.files
         hit = np.zeros(self.n, dtype=bool)
-        on_ev = f"coalesce({match.format('evidence')}, false)"
-        differ = "evidence IS DISTINCT FROM evidence_simplified"
         if "\x01" in query:   # the old search column, joined, so a match may span both forms
             where = match.format("CASE WHEN evidence = evidence_simplified THEN evidence ELSE "
                                  "coalesce(evidence, '') || chr(1) || "
@@ -495,21 +494,10 @@ class Search:
             hit[self._row_numbers(con.sql(f"SELECT {row} FROM {source} WHERE {where}",
                                           params=params).to_arrow_table())] = True
             return hit
-        if self._differ is None:    # both columns read once; the differing forms are kept
-            got = con.sql(f"SELECT {row}, {differ} AS differs, {on_ev} AS hit, CASE WHEN "
-                          f"{differ} THEN evidence_simplified END AS evidence_simplified "
-                          f"FROM {source} WHERE {differ} OR {on_ev}",
-                          params=params).to_arrow_table()
-            rows = self._row_numbers(got)
-            differs = got.column("differs").to_numpy(zero_copy_only=False)
-            hit[rows[got.column("hit").to_numpy(zero_copy_only=False)]] = True
-            self._differ = (rows[differs],
-                            got.column("evidence_simplified").filter(pa.array(differs))
-                            .combine_chunks())
-        else:
-            hit[self._row_numbers(con.sql(f"SELECT {row} FROM {source} WHERE {on_ev}",
-                                          params=params).to_arrow_table())] = True
-        rows, simplified = self._differ
+        on_ev = f"coalesce({match.format('evidence')}, false)"
+        hit[self._row_numbers(con.sql(f"SELECT {row} FROM {source} WHERE {on_ev}",
+                                      params=params).to_arrow_table())] = True
+        rows, simplified = self.differing()
         if len(rows):      # evidence_simplified = evidence elsewhere: matched above
             m = pc.fill_null(pc.match_substring(simplified, query, ignore_case=True), False)
             hit[rows[m.to_numpy(zero_copy_only=False)]] = True
