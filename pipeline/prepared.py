@@ -117,10 +117,7 @@ def save(data: q.Data, build: str | os.PathLike) -> Path | None:
             arrays["f." + col] = pa.array(s.to_numpy())
     for fl in fields(c):
         v = getattr(c, fl.name)
-        if isinstance(v, tuple):
-            for i, a in enumerate(v):
-                arrays[f"c.{fl.name}.{i}"] = _arrow(a)
-        else:
+        if not isinstance(v, tuple):        # (the tuples are derived: ``Counting``)
             arrays["c." + fl.name] = _arrow(v)
     arrays["camp_rows"], arrays["camp_codes"] = _arrow(data.camp_rows), _arrow(data.camp_codes)
     if data.synthetic is not None:
@@ -251,15 +248,8 @@ def _data(build: Path, meta: dict, arrays: dict, facts_files: list[str],
             f[col] = pd.Series(more, dtype=object)
         else:
             f[col] = _np(arrays["f." + col])
-    kw = {}
-    for fl in fields(q.Counting):
-        if "c." + fl.name in arrays:
-            kw[fl.name] = _np(arrays["c." + fl.name])
-        else:
-            parts = sorted((k for k in arrays if k.startswith(f"c.{fl.name}.")),
-                           key=lambda k: int(k.rsplit(".", 1)[1]))
-            kw[fl.name] = tuple(_np(arrays[k]) for k in parts)
-    counting = q.Counting(**kw)
+    counting = q.Counting(**{fl.name: _np(arrays["c." + fl.name]) for fl in fields(q.Counting)
+                             if "c." + fl.name in arrays})
 
     def groups(prefix: str) -> tuple:
         files, rgs = _np(arrays[prefix + ".file"]), _np(arrays[prefix + ".rg"])

@@ -541,8 +541,14 @@ class Counting:
     tie: np.ndarray             # cumulative rows of one group and one period (or one undated
     tie_order: np.ndarray       #   article): only the largest counts; rows by (tie, -value, row)
     undated: np.ndarray         # code of (group, article) for undated rows in the rule, else -1
-    cum_gse: tuple = ()         # group, start, end of the ``cum_order`` rows (contiguous)
-    op_gse: tuple = ()          # group, start, end of the ``op_order`` rows
+    cum_gse: tuple = ()         # group, start, end of the ``cum_order`` rows (contiguous;
+    op_gse: tuple = ()          #   derived) and of the ``op_order`` rows
+
+    def __post_init__(self):
+        if not self.cum_gse:
+            self.cum_gse = tuple(a[self.cum_order] for a in (self.group, self.start, self.end))
+        if not self.op_gse:
+            self.op_gse = tuple(a[self.op_order] for a in (self.group, self.start, self.end))
 
 
 @dataclass
@@ -953,9 +959,7 @@ def _counting(f: pd.DataFrame, fact_id: pa.Array, duplicate_of: pa.Array | pa.Ch
     tie_order = tc[np.lexsort((-value[tc], tie[tc]))]     # stable: ``tc`` ascending breaks ties
     return Counting(root=root, reprint_order=reprint_order, group=group, start=start, end=end,
                     dated=dated, cum=cum, op=op, cum_order=cum_order, op_order=op_order, tie=tie,
-                    tie_order=tie_order, undated=undated,
-                    cum_gse=tuple(a[cum_order] for a in (group, start, end)),
-                    op_gse=tuple(a[op_order] for a in (group, start, end)))
+                    tie_order=tie_order, undated=undated)
 
 
 def _group_cummax(g: np.ndarray, v: np.ndarray) -> np.ndarray:
