@@ -495,7 +495,8 @@ def _index_rows(members: list[cache.Input], arts: pa.Table, part: str, sig: str)
         if why and why.startswith("unreadable"):
             unread.add(f)
     return [{"source": m.source, "size": m.size, "mtime_ns": m.mtime_ns,
-             "sha256": "error:unreadable" if m.source in unread else m.sha256,
+             "sha256": ("error:unreadable" if m.reason is None and m.source in unread
+                        else m.sha256),      # (the walk's skips are not read: nothing to retry)
              "duplicate_of": m.duplicate_of, "part": part, "signature": sig,
              "article_ids": ids.get(m.source, [])} for m in members]
 

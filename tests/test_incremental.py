@@ -113,6 +113,19 @@ def test_an_input_that_could_not_be_read_is_read_again(corpus, tmp_path, monkeyp
     assert arts.loc[arts["source"] == victim, "status"].tolist() == ["ok"]
 
 
+def test_an_entry_the_walk_skips_as_unreadable_is_reused(corpus, tmp_path):
+    """Only a read that failed is tried again: an entry the walk skips unread (a folder named
+    like an input) has the same rows while the walk says the same, its partition is linked."""
+    (corpus / "0000" / "notes.txt").mkdir()
+    out = tmp_path / "out"
+    build([str(corpus)], out)
+    s = build([str(corpus)], out)
+    assert s.processed == 0 and s.partitions[1] == s.partitions[0]
+    arts, _ = tables.read_tables(out)
+    reason = arts.loc[arts["source"] == str(corpus / "0000" / "notes.txt"), "reason"]
+    assert reason.tolist() == ["unreadable: a folder, not a file"]
+
+
 def test_a_new_pipeline_version_processes_everything(corpus, tmp_path, monkeypatch):
     out = tmp_path / "out"
     build([str(corpus)], out)
