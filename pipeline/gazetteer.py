@@ -63,7 +63,6 @@ def divisions() -> tuple[Division, ...]:
                               r["zone"] == "1") for r in rows)
 
 
-@lru_cache(maxsize=16384)  # the gazetteer asks twice per division while it is built
 def short_name(name: str, level: str) -> str | None:
     """The name without its administrative suffix, or None when that leaves under two characters.
 
@@ -117,17 +116,15 @@ class Gazetteer:
         self.by_short: dict[str, list[Division]] = {}
         for d in divs:
             self.by_full.setdefault(d.name, []).append(d)
-        for d in divs:                # 恩施州, 伊通县, 阿拉善左旗: autonomous areas by their short form
-            s = short_name(d.name, d.level) if not d.zone else None
+        # the short name of each division outside the zones (read by both loops below)
+        shorts = [(d, short_name(d.name, d.level)) for d in divs if not d.zone]
+        for d, s in shorts:           # 恩施州, 伊通县, 阿拉善左旗: autonomous areas by their short form
             for suf, tail in (("自治州", "州"), ("自治县", "县"), ("自治旗", "旗")):
                 if s and d.name.endswith(suf) and s + tail not in self.by_full:
                     self.by_full.setdefault(s + tail, []).append(d)
         for alias, full in r["aliases"].items():
             self.by_full.setdefault(alias, []).extend(self.by_full.get(full, []))
-        for d in divs:
-            if d.zone:
-                continue
-            s = short_name(d.name, d.level)
+        for d, s in shorts:
             if s and s not in self.by_full and s not in r["short_never"]:
                 self.by_short.setdefault(s, []).append(d)
         self.needs_parent = set(r["needs_parent"])
