@@ -307,30 +307,36 @@ _META_ATTRS = ("property", "name", "itemprop", "http-equiv")
 
 
 @lru_cache(maxsize=None)
-def _meta_strainer(key: str, attr: str):
-    """Matcher of a ``<meta>`` whose ``attr`` is ``key`` (any case); built once per pair."""
-    from bs4 import SoupStrainer
-
-    return SoupStrainer("meta", attrs={attr: re.compile(rf"^{re.escape(key)}$", re.I)})
+def _meta_key(key: str) -> re.Pattern:
+    """A meta tag's property/name/... value that is ``key`` in any case."""
+    return re.compile(rf"^{re.escape(key)}$", re.I)
 
 
 def _meta(metas: list, *keys: str) -> str | None:
-    """Content of the first ``<meta>`` (of the page's ``metas``, in document order) whose
-    property/name/itemprop/http-equiv is one of ``keys`` (in the order of ``keys``, then of those
-    attributes). Each (key, attribute) test uses Beautiful Soup's own matcher, so the result is
-    that of ``soup.find("meta", attrs={attr: ...})`` without a walk of the page per test."""
+    """Content of the first ``<meta>`` (of the page's ``metas``, their attribute mappings in
+    document order) whose property/name/itemprop/http-equiv is one of ``keys`` (in the order of
+    ``keys``, then of those attributes): what ``soup.find("meta", attrs={attr: ...})`` finds
+    (none of these attributes has several values), without a walk of the page per test."""
     if not metas:
         return None
-    having = {attr: [t for t in metas if attr in t.attrs] for attr in _META_ATTRS}
+    having = {attr: [t for t in metas if attr in t] for attr in _META_ATTRS}
     for key in keys:
+        rx = _meta_key(key)
         for attr in _META_ATTRS:
-            if not having[attr]:        # no tag has the attribute: no test can match
-                continue
-            strainer = _meta_strainer(key, attr)
-            tag = next((t for t in having[attr] if strainer.match(t)), None)
-            if tag and tag.get("content") and tag["content"].strip():
+            tag = next((t for t in having[attr] if rx.search(t[attr])), None)
+            if tag is not None and tag.get("content") and tag["content"].strip():
                 return tag["content"].strip()
     return None
+
+
+def _metas(metas: list) -> tuple[str | None, str | None, str | None, str | None]:
+    """Title, site name, publication date and URL of the page's ``metas`` (``_meta``)."""
+    return (_meta(metas, "og:title", "twitter:title"),
+            _meta(metas, "og:site_name", "application-name"),
+            _meta(metas, "article:published_time", "publishdate", "publish_date", "pubdate",
+                  "PubDate", "og:release_date", "datePublished", "dc.date", "dcterms.created",
+                  "date"),
+            _meta(metas, "og:url"))
 
 
 @lru_cache(maxsize=1)
@@ -424,16 +430,10 @@ def _page_soup(html: str) -> HtmlDoc:
 
     soup = BeautifulSoup(html, "lxml")
     found = _tags(soup, _HEAD_TAGS | _DROP_TAGS)
-    metas = [t for t in found if t.name == "meta"]
+    title, site, published, url = _metas([t.attrs for t in found if t.name == "meta"])
     first_title = next((t for t in found if t.name == "title"), None)       # soup.title
-    title = _meta(metas, "og:title", "twitter:title")
     if not title and first_title and first_title.get_text(strip=True):
         title = first_title.get_text(strip=True)
-    site = _meta(metas, "og:site_name", "application-name")
-    published = _meta(metas, "article:published_time", "publishdate", "publish_date", "pubdate",
-                      "PubDate", "og:release_date", "datePublished", "dc.date", "dcterms.created",
-                      "date")
-    url = _meta(metas, "og:url")
     if not url:            # soup.find("link", rel="canonical")
         link = next((t for t in found if t.name == "link" and _canonical_link().match(t)), None)
         url = link.get("href") if link and link.get("href") else None
@@ -476,12 +476,6 @@ _END = re.compile(r"</(?:body|html)\b", re.I)
 _TRAILER = re.compile(r"(?:\s|</(?:body|html)\s*>)*", re.I)
 
 
-@lru_cache(maxsize=None)
-def _meta_key(key: str) -> re.Pattern:
-    """A meta tag's property/name/... value that is ``key`` in any case (as ``_meta_strainer``)."""
-    return re.compile(rf"^{re.escape(key)}$", re.I)
-
-
 def _plain_markup(html: str) -> bool:
     """No markup that lxml's tree builder reads otherwise than its event interface."""
     seen = set()
@@ -522,27 +516,10 @@ def _page_lxml(html: str) -> HtmlDoc:
             depth[e] = depth[e.getparent()] + 1
             if depth[e] > _MAX_DEPTH:
                 raise _OddPage
-    metas = [e for e in tags if e.tag == "meta"]
-
-    def meta(*keys: str) -> str | None:                 # as _meta
-        having = {attr: [t for t in metas if attr in t.attrib] for attr in _META_ATTRS}
-        for key in keys:
-            rx = _meta_key(key)
-            for attr in _META_ATTRS:
-                tag = next((t for t in having[attr] if rx.search(t.get(attr))), None)
-                if tag is not None and tag.get("content") and tag.get("content").strip():
-                    return tag.get("content").strip()
-        return None
-
-    title = meta("og:title", "twitter:title")
+    title, site, published, url = _metas([e.attrib for e in tags if e.tag == "meta"])
     first_title = next((e for e in tags if e.tag == "title"), None)
     if not title and first_title is not None:             # get_text(strip=True)
         title = "".join(t.strip() for t, plain in _strings(first_title) if plain) or title
-    site = meta("og:site_name", "application-name")
-    published = meta("article:published_time", "publishdate", "publish_date", "pubdate",
-                     "PubDate", "og:release_date", "datePublished", "dc.date", "dcterms.created",
-                     "date")
-    url = meta("og:url")
     if not url:                                           # rel is a list of words
         link = next((e for e in tags if e.tag == "link" and "rel" in e.attrib
                      and "canonical" in _NON_BLANK.findall(e.get("rel"))), None)
