@@ -450,9 +450,9 @@ def tag_entities(norm: NormText, meta: Meta) -> Entities:
     mentions = g.find_mentions(text)
     r = rules()
     for word, full in r["self_reference"].items():       # 本澳 -> 澳门, as a strong mention
-        if word not in text and re.escape(word) == word:  # a plain word that is not there
+        if word not in text:                              # (plain words: most articles have none)
             continue
-        for m in re.finditer(word, text):
+        for m in re.finditer(re.escape(word), text):
             mentions.append(Mention(m.start(), m.end(), word, tuple(g.by_full[full]), True))
     mentions.sort(key=lambda m: m.start)
     self_county = bool(_SELF_COUNTY.search(text[:zones[3]]))
