@@ -669,10 +669,8 @@ def iso_date(value: object) -> str | None:
 def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
     """Files under ``root`` in sorted order; (path, reason) where reason says why a path
     that is not a regular file is skipped."""
-    entries = [(p.parts, p, reason) for p, reason in
-               ((Path(s), reason) for s, reason in _walk_unsorted(root))]
-    for _, p, reason in sorted(entries, key=lambda e: e[0]):   # stable: equal paths keep order
-        yield p, reason
+    entries = [(Path(s), reason) for s, reason in _walk_unsorted(root)]
+    yield from sorted(entries, key=lambda e: e[0].parts)   # stable: equal paths keep order
 
 
 def _walk_unsorted(root: Path) -> Iterator[tuple[str, str | None]]:
@@ -722,7 +720,7 @@ def _expand(paths: Iterable[str]) -> Iterator[tuple[Path, str | None, os.stat_re
             yield path, None, st
             continue
         for q, reason in _expand_str([path], _walk):
-            yield q if isinstance(q, Path) else Path(q), reason, None
+            yield q, reason, None            # Paths: ``_walk`` makes them
 
 
 def _expand_str(paths: Iterable[str], walk=None) -> Iterator[tuple[str | Path, str | None]]:
