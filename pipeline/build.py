@@ -436,19 +436,20 @@ def _build(inputs: list[str], out: Path, progress: bool, eng: "_Engine", version
         results = eng.map(batches())
         for k, (start, stop, sig, link) in enumerate(plan):
             name = f"part-{k:06d}.parquet"
-            members = inputs_.members(start, stop)
             if link is not None:
                 for t in ("articles", "facts"):
                     os.link(prev.folder / f"{t}.parquet" / link, tmp / f"{t}.parquet" / name)
-                index.write_table(prev.index_rows([m.prev_row for m in members], name, sig))
+                index.write_table(prev.index_rows(inputs_.prev_row[start:stop].tolist(), name, sig))
                 continue
+            members = inputs_.members(start, stop)
             arts, facts = old.take([m for m in members if m.reuse]) if prev.folder else ([], [])
-            for _ in range(-(-sum(not m.reuse for m in members) // batch_size)):
+            n = int((~inputs_.reuse[start:stop]).sum())     # files processed, in batches
+            for done in range(0, n, batch_size):
                 a, f = next(results)
                 arts.append(a)
                 facts.append(f)
                 if bar is not None:
-                    bar.update(a.num_rows and len(set(a["source"].to_pylist())) or 0)
+                    bar.update(min(batch_size, n - done))
             at = _concat(arts, tables.ARTICLES_SCHEMA).sort_by([("source", "ascending")])
             ft = _concat(facts, tables.FACTS_SCHEMA).sort_by(_FACT_ORDER)
             pq.write_table(at, tmp / "articles.parquet" / name, **_WRITE)
