@@ -354,10 +354,6 @@ class _Token:
     word: str
     info: _Word
 
-    @property
-    def roles(self) -> tuple[_Role, ...]:
-        return self.info.roles
-
     def has(self, kind: str) -> bool:
         return bool(getattr(self.info, kind))
 
