@@ -203,6 +203,13 @@ def _rules_with_prefilters() -> list:
             + [(rx, pre) for _kind, rx, pre in rules().inline])
 
 
+def _assert_prefilters_pass(line: str) -> None:
+    """Every rule whose regex matches ``line`` has a prefilter that passes it (or none)."""
+    for rx, pre in _rules_with_prefilters():
+        if pre is not None and rx.search(line):
+            assert pre(line), (rx.pattern, line)
+
+
 def _rule_alphabet() -> list[str]:
     """Characters of the rule patterns (their literals), case variants, and text around them."""
     chars = set("警方破获案件起名万元。,!?;:\n -_>()“”《》【】年月日0123456789 \u3000\t")
@@ -217,9 +224,7 @@ def _rule_alphabet() -> list[str]:
 def test_rule_prefilters_never_miss_a_match(line):
     """A line a rule's regex matches always passes the rule's prefilter (derived
     from the regex's parse tree), so skipping the lines the prefilter misses changes nothing."""
-    for rx, pre in _rules_with_prefilters():
-        if pre is not None and rx.search(line):
-            assert pre(line), (rx.pattern, line)
+    _assert_prefilters_pass(line)
 
 
 @pytest.mark.parametrize("pattern, line", [
@@ -261,9 +266,7 @@ def test_rule_prefilters_never_miss_a_match_near_matching_lines(line, edits, swa
         line = line[:at] + ins + line[at + cut:]
     if swap:
         line = line.swapcase()
-    for rx, pre in _rules_with_prefilters():
-        if pre is not None and rx.search(line):
-            assert pre(line), (rx.pattern, line)
+    _assert_prefilters_pass(line)
 
 
 _UI_PARTS = ["打印", "关闭窗口", "放大", "缩小", "分享到", "评论", "首页", "上一篇", "扫一扫", "微信", "用户名",
