@@ -53,11 +53,6 @@ def _code_digest() -> str:
     return h.hexdigest()
 
 
-def _files(build: Path, table: str) -> list[str]:
-    """The partition files of one table, in the order ``open_build`` reads them."""
-    return list(pads.dataset(build / f"{table}.parquet", format="parquet").files)
-
-
 def key(build: Path, facts: list[str], articles: list[str]) -> dict:
     """What the prepared files of ``build`` are valid for (compared as JSON)."""
     stats = []
@@ -146,8 +141,6 @@ def save(data: q.Data, build: str | os.PathLike) -> Path | None:
             "frame": frame, "campaigns": list(data.campaigns), "choices": ch,
             "synthetic_all": list(data.synthetic_all) if data.synthetic_all else None,
             "evidence": evidence is not None,
-            "files": {"facts": [os.path.relpath(p, build) for p in detail.files],
-                      "articles": [os.path.relpath(p, build) for p in articles.files]},
             "arrays": {f"n{n}.arrow": names for n, names in by_len.items()}}
     final = build / DIRNAME
     for left in build.glob(f".{DIRNAME}-*"):     # of a writer killed over an hour ago
@@ -201,12 +194,10 @@ def load(build: str | os.PathLike) -> q.Data | None:
     folder = build / DIRNAME
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        facts_files = _files(build, "facts")
-        article_files = _files(build, "articles")
-        if meta.get("key") != json.loads(json.dumps(key(build, facts_files, article_files))):
-            return None
-        if meta["files"] != {"facts": [os.path.relpath(p, build) for p in facts_files],
-                             "articles": [os.path.relpath(p, build) for p in article_files]}:
+        # the partition files, in the order ``open_build`` reads them (the key names them all)
+        facts_files = list(pads.dataset(build / "facts.parquet", format="parquet").files)
+        arts = pads.dataset(build / "articles.parquet", format="parquet")
+        if meta.get("key") != json.loads(json.dumps(key(build, facts_files, list(arts.files)))):
             return None
         arrays: dict[str, pa.Array] = {}
         for fname, names in meta["arrays"].items():
@@ -218,13 +209,13 @@ def load(build: str | os.PathLike) -> q.Data | None:
             for n in names:
                 col = t.column(n)
                 arrays[n] = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
-        return _data(build, meta, arrays, facts_files, article_files)
+        return _data(build, meta, arrays, facts_files, arts)
     except (OSError, ValueError, KeyError, TypeError, IndexError, pa.ArrowException):
         return None
 
 
 def _data(build: Path, meta: dict, arrays: dict, facts_files: list[str],
-          article_files: list[str]) -> q.Data:
+          arts: pads.Dataset) -> q.Data:
     n = int(meta["rows"])
     memory = {k[2:]: a for k, a in arrays.items() if k.startswith("m.")}
     f = pd.DataFrame(index=pd.RangeIndex(n))
@@ -258,29 +249,16 @@ def _data(build: Path, meta: dict, arrays: dict, facts_files: list[str],
 
     blocks = {}
     if meta["evidence"]:
-        tb = q.TextBlocks.__new__(q.TextBlocks)
-        tb.blocks = arrays["e.blocks"].to_pylist()
-        tb.raw = _np(arrays["e.raw"]).astype(np.int64)
-        tb.first = _np(arrays["e.first"]).astype(np.int64)
-        tb.lo = _np(arrays["e.lo"]).astype(np.int32)
-        tb.valid = _np(arrays["e.valid"]).astype(bool)
-        tb.nbytes = sum(len(b) for b in tb.blocks) + tb.lo.nbytes + tb.valid.nbytes
-        per_block = np.diff(tb.first)
-        if (len(tb.blocks) != len(tb.raw) or len(tb.first) != len(tb.raw) + 1 or tb.first[0]
-                or tb.first[-1] != n or (per_block < 0).any() or len(tb.lo) != n
-                or len(tb.valid) != n or (tb.raw < 0).any()):
-            raise ValueError("evidence blocks do not fit the rows")
-        if n and ((tb.lo < 0) | (tb.lo > np.repeat(tb.raw, per_block))).any():
-            raise ValueError("evidence offsets outside their blocks")
-        blocks["evidence"] = tb
+        blocks["evidence"] = q.TextBlocks.from_parts(
+            arrays["e.blocks"].to_pylist(), *(_np(arrays["e." + k])
+                                              for k in ("raw", "first", "lo", "valid")))
     detail = q.Rows(tables.FACTS_SCHEMA, facts_files, memory=memory, blocks=blocks,
                     groups=groups("g"))
     offsets = _np(arrays["s.offsets"]).astype(np.int64) if "s.offsets" in arrays else None
-    search = q.Search(n, files=facts_files, offsets=offsets)
-    search._differ = (_np(arrays["s.differ_rows"]).astype(np.int64), arrays["s.differ_text"])
-    art_schema = pads.dataset(build / "articles.parquet", format="parquet").schema
-    articles = q.Rows(pa.schema([art_schema.field(c) for c in q.ARTICLE_FIELDS]), article_files,
-                      groups=groups("ag"))
+    search = q.Search(n, files=facts_files, offsets=offsets,
+                      differ=(_np(arrays["s.differ_rows"]).astype(np.int64),
+                              arrays["s.differ_text"]))
+    articles = q.article_rows(arts, groups=groups("ag"))
     ch = dict(meta["choices"])
     if ch.get("bounds") is not None:
         ch["bounds"] = tuple(date.fromisoformat(d) for d in ch["bounds"])

@@ -248,12 +248,36 @@ class TextBlocks:
                                                   else pa.py_buffer(b""), asbytes=True))
                 raw.append(b - a)
                 first.append(first[-1] + min(size, n - s))
+        self._set(blocks, np.array(raw, dtype=np.int64), np.array(first, dtype=np.int64),
+                  np.concatenate(lo) if lo else np.zeros(0, np.int32),
+                  np.concatenate(valid) if valid else np.zeros(0, bool))
+
+    def _set(self, blocks: list[bytes], raw: np.ndarray, first: np.ndarray, lo: np.ndarray,
+             valid: np.ndarray) -> None:
         self.blocks = blocks
-        self.raw = np.array(raw, dtype=np.int64)          # uncompressed bytes per block
-        self.first = np.array(first, dtype=np.int64)      # first row of each block (+ the end)
-        self.lo = np.concatenate(lo) if lo else np.zeros(0, np.int32)   # row start in its block
-        self.valid = np.concatenate(valid) if valid else np.zeros(0, bool)
-        self.nbytes = sum(len(b) for b in blocks) + self.lo.nbytes + self.valid.nbytes
+        self.raw = raw            # uncompressed bytes per block
+        self.first = first        # first row of each block (+ the end)
+        self.lo = lo              # each row's start in its block
+        self.valid = valid
+        self.nbytes = sum(len(b) for b in blocks) + lo.nbytes + valid.nbytes
+
+    @classmethod
+    def from_parts(cls, blocks: list[bytes], raw: np.ndarray, first: np.ndarray, lo: np.ndarray,
+                   valid: np.ndarray) -> "TextBlocks":
+        """The blocks as kept elsewhere (``pipeline.prepared``), checked to fit together: a row's
+        start lies inside its block (ValueError otherwise)."""
+        raw, first = raw.astype(np.int64), first.astype(np.int64)
+        lo, valid = lo.astype(np.int32), valid.astype(bool)
+        n = int(first[-1]) if len(first) else -1
+        per_block = np.diff(first)
+        if (len(blocks) != len(raw) or len(first) != len(raw) + 1 or first[0] or len(lo) != n
+                or len(valid) != n or (per_block < 0).any() or (raw < 0).any()):
+            raise ValueError("text blocks do not fit their rows")
+        if n and ((lo < 0) | (lo > np.repeat(raw, per_block))).any():
+            raise ValueError("text offsets outside their blocks")
+        tb = cls.__new__(cls)
+        tb._set(blocks, raw, first, lo, valid)
+        return tb
 
     def __len__(self) -> int:
         return int(self.first[-1])
@@ -435,11 +459,12 @@ class Search:
     KEEP = 8
 
     def __init__(self, n: int, files: list[str] | None = None, table: pa.Table | None = None,
-                 offsets: np.ndarray | None = None):
+                 offsets: np.ndarray | None = None,
+                 differ: tuple[np.ndarray, pa.Array] | None = None):
         self.n, self.files, self.table, self.offsets = n, files, table, offsets
         self._lock = threading.Lock()
         self._cache: dict[str, np.ndarray] = {}
-        self._differ: tuple[np.ndarray, pa.Array] | None = None   # rows, simplified forms
+        self._differ = differ       # ``differing()``: rows, simplified forms (read once)
 
     def rows(self, query: str) -> np.ndarray:
         """Row mask of the facts whose evidence contains ``query`` (ignoring case)."""
@@ -715,8 +740,7 @@ def _open_parquet(build: Path) -> Data:
     counts = [pq.ParquetFile(f).metadata.num_rows for f in files]
     search = Search(detail.num_rows, files=files,
                     offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
-    arts = pads.dataset(build / "articles.parquet", format="parquet")
-    articles = Rows(pa.schema([arts.schema.field(c) for c in ARTICLE_FIELDS]), list(arts.files))
+    articles = article_rows(pads.dataset(build / "articles.parquet", format="parquet"))
     # synthetic articles: title and outlet read dictionary-encoded (each distinct string matched
     # once per row group), not kept
     marks = [c for c in ("title", "outlet") if c in names]
@@ -727,6 +751,12 @@ def _open_parquet(build: Path) -> Data:
         parts = [_synthetic_rows(b.columns) for b in mds.to_batches(columns=marks)]
         synthetic = np.concatenate(parts) if parts else np.zeros(0, bool)
     return _prepare(cols, str(build), detail, search, articles, synthetic)
+
+
+def article_rows(arts: pads.Dataset, groups: tuple | None = None) -> Rows:
+    """The ``ARTICLE_FIELDS`` of a build's articles dataset, read for the rows asked for."""
+    return Rows(pa.schema([arts.schema.field(c) for c in ARTICLE_FIELDS]), list(arts.files),
+                groups=groups)
 
 
 def from_frames(facts: pd.DataFrame | list[dict],
