@@ -289,9 +289,9 @@ class EngineError(RuntimeError):
 class _Engine:
     """Runs ``process_files`` over batches, results in submission order, a bounded number in flight."""
 
-    def __init__(self, jobs: int = 1, engine: str = "local", scheduler=None, version: str = ""):
+    def __init__(self, jobs: int, engine: str, scheduler, version: str):
         self.jobs, self.engine, self.scheduler = max(1, jobs), engine, scheduler
-        self.version = version or cache.pipeline_version()
+        self.version = version
         self.pool = self.client = None
 
     def __enter__(self):
@@ -389,8 +389,7 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
     if engine == "dask":   # workers open the paths themselves, from their own working folder
         inputs = [os.path.abspath(i) for i in inputs]
     # the engine first: a cluster that cannot run fails before a long scan, and forked
-    # workers do not inherit the scan's bookkeeping
-    # (forked workers inherit the GC setting)
+    # workers do not inherit the scan's bookkeeping (they do inherit the GC setting)
     with _fewer_collections(), _Engine(jobs, engine, scheduler, version) as eng:
         return _build(list(inputs), out, progress, eng, version, batch_size)
 
