@@ -226,9 +226,7 @@ def synthetic_banner(res: dict) -> None:
 
 def plot(fig, key: str, synthetic: bool) -> None:
     """One chart; its title marked 【合成数据】 when the data shown holds synthetic articles."""
-    if synthetic:
-        fig.update_layout(title_text=q.SYNTHETIC_TAG + (fig.layout.title.text or ""))
-    st.plotly_chart(fig, key=key)
+    st.plotly_chart(fg.mark_synthetic(fig) if synthetic else fig, key=key)
 
 
 def charts(data: q.Data, res: dict, metric: str) -> None:

@@ -95,6 +95,11 @@ class Report:
         """How many of the matched articles are synthetic (``antifraud synth``, 【合成数据】)."""
         return q.synthetic_articles(self.data, self.view.mask)[0]
 
+    @property
+    def mark(self) -> str:
+        """What goes before every title: 【合成数据】 when any matched article is synthetic."""
+        return q.SYNTHETIC_TAG if self.n_synthetic else ""
+
     @cached_property
     def period(self) -> tuple[date | None, date | None]:
         """The filter's period, completed by the first/last date of the matched facts."""
@@ -467,7 +472,7 @@ def _add_chart(slide, ch: Chart, font: str):
 
 def _headline_slide(prs, rep: Report, font: str) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[6])
-    _title(slide, (q.SYNTHETIC_TAG if rep.n_synthetic else "") + "主要数字", font)
+    _title(slide, rep.mark + "主要数字", font)
     heads = list(q.headline(rep.view.counted).values())
     cols, w, h, gap = 4, int(2.95 * INCH), int(1.55 * INCH), int(0.2 * INCH)
     for i, hd in enumerate(heads):
@@ -532,8 +537,7 @@ def _evidence_slides(prs, rep: Report, font: str) -> None:
     for k, page in enumerate(pages):
         slide = prs.slides.add_slide(prs.slide_layouts[6])
         suffix = f"（{k + 1}/{len(pages)}）" if len(pages) > 1 else ""
-        _title(slide, (q.SYNTHETIC_TAG if rep.n_synthetic else "") + "附录：主要数字的证据"
-               + suffix, font)
+        _title(slide, rep.mark + "附录：主要数字的证据" + suffix, font)
         _textbox(slide, MARGIN, int(0.95 * INCH), SLIDE_W - 2 * MARGIN, int(0.4 * INCH),
                  [(f"每项主要数字列出数值最大的 {EVIDENCE_TOP} 条计入数据；"
                    "全部数据见 CSV/XLSX 导出或看板“证据”表。", 11, False, "#6B7785")], font)
@@ -570,7 +574,7 @@ def deck(rep: Report, font: str = DECK_FONT):
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Emu(SLIDE_W), Emu(SLIDE_H)
-    mark = q.SYNTHETIC_TAG if rep.n_synthetic else ""
+    mark = rep.mark
     prs.core_properties.title = f"{mark}反诈统计简报"
     prs.core_properties.language = "zh-CN"
     blank = prs.slide_layouts[6]
@@ -650,7 +654,7 @@ def image_figure(ch: Chart, rep: Report, width: int = IMAGE_SIZE[0],
     """The dashboard's figure of ``ch``, slide-sized, with the CJK font and the source line."""
     fig = ch.figure()
     if rep.n_synthetic:
-        fig.update_layout(title_text=q.SYNTHETIC_TAG + (fig.layout.title.text or ""))
+        fg.mark_synthetic(fig)
     fig.update_layout(width=width, height=height, font={"family": fg.FONT},
                       title={"subtitle": {"text": source_note(rep),
                                           "font": {"size": 11, "color": "#6B7785"}}},
@@ -894,7 +898,7 @@ def xlsx_bytes(rep: Report) -> bytes:
     info.column_dimensions["A"].width = 12
     info.column_dimensions["B"].width = 100
     warn = synthetic_warning(rep)
-    lines = [(f"{q.SYNTHETIC_TAG if warn else ''}反诈统计数据导出", ""),
+    lines = [(f"{rep.mark}反诈统计数据导出", ""),
              *((("注意", warn),) if warn else ()),
              *(("筛选条件", t) for t in describe_filters(rep.flt)),
              ("时间段", period_text(rep).split("：", 1)[1]), ("来源", source_note(rep)),

@@ -60,6 +60,11 @@ def _figure(data, title: str, height: int = 420, **layout) -> go.Figure:
         "legend": {"title": {"text": "专项行动"}}, **layout})
 
 
+def mark_synthetic(fig: go.Figure) -> go.Figure:
+    """``fig`` with its title marked 【合成数据】 (the data shown holds synthetic articles)."""
+    return fig.update_layout(title_text=q.SYNTHETIC_TAG + (fig.layout.title.text or ""))
+
+
 def _axis(title: str, **kw) -> dict:
     return {"title": {"text": title}, **kw}
 
