@@ -354,12 +354,6 @@ class _Token:
     word: str
     info: _Word
 
-    def has(self, kind: str) -> bool:
-        return bool(getattr(self.info, kind))
-
-    def args(self, kind: str) -> tuple[str, ...]:
-        return getattr(self.info, kind)
-
 
 @dataclass(slots=True)
 class _Mention:
@@ -899,7 +893,7 @@ def _bind(st: _Sentence) -> None:
         if m.uclass == "person_bare":
             # 将15涉嫌...嫌疑人抓捕归案: only with a person noun and a post-verb after it
             post, pend = _scan_right(st, m, cb)
-            if post and any(t.has("obj") and "person" in t.args("obj")
+            if post and any("person" in t.info.obj
                             for t in st.toks(m.end, pend)):
                 st.found.extend((m, _Found(x, m.start, pend)) for x in post)
             continue
@@ -933,12 +927,12 @@ def _bind(st: _Sentence) -> None:
         # 将/把/对 (对36个账户进行冻结)
         passive = _PASSIVE.match(st.s, m.end)
         if passive:
-            act = next((t for t in st.toks(passive.end(), cb) if t.has("verb") or t.has("post")
-                        or t.has("block") or t.has("money_block")), None)
-            if act is not None and m.uclass == "money" and act.has("money_block"):
+            act = next((t for t in st.toks(passive.end(), cb) if t.info.act or t.info.post),
+                       None)
+            if act is not None and m.uclass == "money" and act.info.money_block:
                 metrics, blocked = [], True  # 涉案资金N元被扣押: seized money is no fact
-            elif (act is not None and not metrics and act.has("block")
-                  and not (act.has("verb") or act.has("post"))):
+            elif (act is not None and not metrics and act.info.block
+                  and not (act.info.verb or act.info.post)):
                 blocked = True  # …,6人被取保候审: a passive blocker, no item of the list before
         post_ok = (m.uclass == "person" or bool(_DISPOSAL.search(st.s, prev_end, m.start))
                    or bool(passive))
@@ -979,7 +973,7 @@ def _bind(st: _Sentence) -> None:
             # number-first object: 捣毁25个窝点, 扣押一百多张银行卡, 抓获24名团伙成员
             wanted = set(rules.metrics[metrics[0]]["objects"])
             objs_end = [t.end for t in st.toks(m.end, limit)
-                        if set(t.args("obj")) & wanted
+                        if set(t.info.obj) & wanted
                         and not any(c in _ITEM_SEP for c in st.s[m.end:t.start])
                         and t.start - m.end <= 12]
             if objs_end:
@@ -1007,10 +1001,10 @@ def _refer_back(st: _Sentence, m: _Mention, ca: int, prev_end: int,
     if before is None:
         return [], start
     pa, pb = before
-    verbs = [t for t in st.toks(pa, pb) if t.has("verb")]
+    verbs = [t for t in st.toks(pa, pb) if t.info.verb]
     if not verbs or st.found_in(pa, pb):
         return [], start  # the clause before has a figure of its own
-    for metric in verbs[-1].args("verb"):
+    for metric in verbs[-1].info.verb:
         nouns = rules.refer_nouns.get(metric, ())
         if any(head.lstrip("另外并共计其").startswith(w) for w in nouns) or any(
                 w in head for w in nouns if len(w) > 2):
@@ -1082,7 +1076,7 @@ def _subset_of_arrest(st: _Sentence, cue_start: int, cue_end: int, m: _Mention,
     """The subset counts arrested persons: the last verb or blocker before the cue in the sentence
     is an arrest (走访群众300人，其中老人120人 is no subset of an arrest), and no victim is named
     between the cue and the figure."""
-    if any("victim" in t.args("obj") for t in st.toks(cue_end, m.start)):
+    if any("victim" in t.info.obj for t in st.toks(cue_end, m.start)):
         return False
     last = st.last_act(cue_start)
     if last is None:
@@ -1096,7 +1090,7 @@ def _indefinite(st: _Sentence) -> None:
     if "一" not in st.s or not rules.indefinite_verb_re.search(st.s):
         return  # no verb of such a metric right before a 一
     for t in st.tokens:
-        for metric in t.args("verb"):
+        for metric in t.info.verb:
             spec = rules.metrics[metric]
             if not spec.get("indefinite_one"):
                 continue
@@ -1105,15 +1099,15 @@ def _indefinite(st: _Sentence) -> None:
                 continue
             _, cb = st.clause_of(t.start)
             allowed = set(spec.get("indefinite_objects", spec["objects"]))
-            objs = [o for o in st.toks(mm.end(), cb) if o.has("obj")]
-            first = next((i for i, o in enumerate(objs) if set(o.args("obj")) & allowed), None)
+            objs = [o for o in st.toks(mm.end(), cb) if o.info.obj]
+            first = next((i for i, o in enumerate(objs) if set(o.info.obj) & allowed), None)
             if first is None or any(c in st.s[mm.end():objs[first].start] for c in ",，"):
                 continue
             head = first  # a noun phrase ends with its head: 电话骗案集团 is a group, not a case
             while head + 1 < len(objs) and objs[head + 1].start == objs[head].end:
                 head += 1
             objs = objs[head:]
-            if not set(objs[0].args("obj")) & allowed:
+            if not set(objs[0].info.obj) & allowed:
                 continue
             if any(f.metric == metric and f.start <= mm.start() < f.end for _, f in st.found):
                 continue  # 捣毁一个窝点 already read as a mention
