@@ -314,11 +314,11 @@ def scan(files: Files, prev: Previous, version: str, progress=None) -> Scan:
             else:
                 size[i], mtime[i] = st.st_size, st.st_mtime_ns
                 j = int(prev_row[i])
-                if j >= 0 and prev_size[j] == st.st_size and prev_mtime[j] == st.st_mtime_ns:
-                    if j in prev.special:
-                        special[i] = prev.special[j]
-                    else:
-                        digest[i] = prev.digest[j]
+                # the previous digest of an unchanged file; a failed read (error:...) is hashed
+                # afresh, as it is read again
+                if (j >= 0 and prev_size[j] == st.st_size and prev_mtime[j] == st.st_mtime_ns
+                        and j not in prev.special):
+                    digest[i] = prev.digest[j]
                 else:
                     try:
                         digest[i] = np.frombuffer(file_digest(f), np.uint8)

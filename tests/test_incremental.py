@@ -111,6 +111,8 @@ def test_an_input_that_could_not_be_read_is_read_again(corpus, tmp_path, monkeyp
     assert s.processed == 1 and s.reused == _n_files(corpus) - 1
     arts, _ = tables.read_tables(out)
     assert arts.loc[arts["source"] == victim, "status"].tolist() == ["ok"]
+    again = build([str(corpus)], out)           # read well once: reused from then on
+    assert again.processed == 0 and again.reused == _n_files(corpus)
 
 
 def test_an_entry_the_walk_skips_as_unreadable_is_reused(corpus, tmp_path):
