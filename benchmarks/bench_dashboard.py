@@ -11,11 +11,12 @@ under 300 ms of server time per filter change (median).
    (select + headline + the five aggregations + the five figures + the evidence table).
 3. Real server, twice: the first start after a build (no prepared files: the server computes
    them from the Parquet partitions and writes them in the background), then a start with the
-   prepared files present (every later start). ``streamlit run dashboard.py`` with ``ANTIFRAUD_TIMING=1`` (the app prints its
-   script time per run), headless Chromium via Playwright; time from starting the server process
-   to the first chart drawn in the browser, then filter changes made in the sidebar like an
-   analyst would, each measured as server script time (from the log) and browser wall time;
-   then the server's peak RSS (``VmHWM``).
+   prepared files present (every later start). ``streamlit run dashboard.py`` with
+   ``ANTIFRAUD_TIMING=1`` (the app prints its script time per run), headless Chromium via
+   Playwright; time from starting the server process to the first chart drawn in the browser,
+   then (later start) filter changes made in the sidebar like an analyst would, each measured as
+   server script time (from the log) and browser wall time; then the server's peak RSS
+   (``VmHWM``).
 
     .venv/bin/python benchmarks/bench_dashboard.py [--n 100000] [--data /tmp/antifraud-bench]
     .venv/bin/python benchmarks/bench_dashboard.py --n 1000000 --data /tmp/t1m   # ~5 min
@@ -205,7 +206,8 @@ def with_server(data_dir: Path, data: q.Data, cold: bool = False) -> None:
     build = Path(q.build_key(data_dir)[0])
     if cold:
         shutil.rmtree(build / prep.DIRNAME, ignore_errors=True)
-    print(f"\n{'first start after a build (no prepared files)' if cold else 'server start, prepared files present'}:")
+    print("\nfirst start after a build (no prepared files):" if cold
+          else "\nserver start, prepared files present:")
     server = Server(data_dir)
     try:
         with sync_playwright() as p:
@@ -283,8 +285,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100_000, help="synthetic articles (default 100000)")
-    ap.add_argument("--data", default="/tmp/antifraud-bench", help="tables folder, made with `antifraud synth N --tables-only` unless it "
-                    "holds those of N synthetic articles (default /tmp/antifraud-bench)")
+    ap.add_argument("--data", default="/tmp/antifraud-bench",
+                    help="tables folder, made with `antifraud synth N --tables-only` unless it "
+                         "holds those of N synthetic articles (default /tmp/antifraud-bench)")
     ap.add_argument("--no-browser", action="store_true", help="skip the real-server part")
     a = ap.parse_args()
     out = Path(a.data)

@@ -84,9 +84,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
     key = query.build_key(args.data)
     if key is None:
-        print(f"在 {args.data} 中没有找到数据表；请先运行 antifraud build。"
-              f" / No tables in {args.data}; run `antifraud build` first.", file=sys.stderr)
-        return 1
+        return _no_tables(args.data)
     build = Path(key[0])
     if prepared.load(build) is not None:
         print(f"already prepared: {build / prepared.DIRNAME}")
@@ -109,6 +107,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _no_tables(data: str) -> int:
+    print(f"在 {data} 中没有找到数据表；请先运行 antifraud build。"
+          f" / No tables in {data}; run `antifraud build` first.", file=sys.stderr)
+    return 1
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Export the dashboard view chosen by the filters from the tables in DATA: pptx (a 16:9 deck
     of native, editable charts), png/svg (one image per chart, into the folder OUT; needs
@@ -117,9 +121,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     data = query.load(args.data)
     if data is None:
-        print(f"在 {args.data} 中没有找到数据表；请先运行 antifraud build。"
-              f" / No tables in {args.data}; run `antifraud build` first.", file=sys.stderr)
-        return 1
+        return _no_tables(args.data)
     try:
         flt = export.parse_filters(args.campaign, args.province, args.city, args.district,
                                    args.level, args.metric, args.since, args.until, args.scope,
