@@ -333,7 +333,8 @@ def scan(files: Files, prev: Previous, version: str, progress=None) -> Scan:
 
 def _mark_duplicates(s: Scan) -> None:
     """``dup``: the first input (in path order) with the same sha256, for inputs with bytes,
-    not skipped and not failed (as a dict sha256 -> first path, filled in path order, would)."""
+    not skipped and not failed (as a dict sha256 -> first path, filled in path order, would).
+    Only those have a digest: ``special`` holds skip:... and error:... values only."""
     plain = s.size > 0
     plain[list(s.special)] = False
     rows = np.flatnonzero(plain)
@@ -351,12 +352,6 @@ def _mark_duplicates(s: Scan) -> None:
                 j = first_of.setdefault(s.digest[i].tobytes(), i)
                 if j != i:
                     s.dup[i] = j
-    first_of: dict[str, int] = {}    # sha256 values that are no digest (only from odd indexes)
-    for i in sorted(s.special):
-        text = s.special[i]
-        if s.size[i] and i not in s.files.reasons and not text.startswith("error:"):
-            j = first_of.setdefault(text, i)
-            s.dup[i] = j if j != i else -1
 
 
 def _mark_reuse(s: Scan, prev: Previous, same_version: bool) -> None:
