@@ -61,10 +61,10 @@ def _title_key_column(titles: pa.Array) -> pa.Array:
     return pa.array([_title_key(t) for t in titles.to_pylist()], pa.string())
 
 
-def connect(memory_limit: str | None = None, temp_directory: str | None = None):
+def connect(temp_directory: str | None = None):
     """A DuckDB connection with the two helper functions the rule uses, and a memory budget."""
     con = duckdb.connect()
-    con.execute(f"SET memory_limit = '{memory_limit or MEMORY_LIMIT}'")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     if temp_directory:
         con.execute("SET temp_directory = ?", [str(temp_directory)])
     con.execute("SET preserve_insertion_order = false")
