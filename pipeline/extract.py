@@ -417,6 +417,7 @@ class Rules:
         self.lex_re = re.compile(_longest_word_re(self.lexicon))
         self.objects_by_word = {w: c for c, ws in data["objects"].items() for w in ws}
         self.by_unit: dict[str, list[str]] = {}  # unit class -> metrics (see _candidates)
+        self.verbs_for: dict[tuple[tuple[str, ...], str], tuple[str, ...]] = {}  # _verb_metrics
         # metric -> (allowed objects, forbidden objects, counts a card/phone family, needs an object)
         self.object_rules = {m: (frozenset(spec["objects"]),
                                  frozenset(spec.get("forbid_objects", ())),
@@ -772,15 +773,19 @@ def _object_ok(metric: str, objs: set[str], rules: Rules) -> bool | None:
 
 
 def _verb_metrics(tok: _Token, m: _Mention, objs: set[str], rules: Rules) -> list[str] | None:
-    cands = _candidates(m, rules)
+    # the verb's metrics that count the mention's unit class, found once per word and class
+    key = (tok.info.verb, m.uclass)
+    verbs = rules.verbs_for.get(key)
+    if verbs is None:
+        cands = _candidates(m, rules)
+        verbs = rules.verbs_for[key] = tuple(x for x in tok.info.verb if x in cands)
     out = []
-    for metric in tok.info.verb:
-        if metric in cands:
-            ok = _object_ok(metric, objs, rules)
-            if ok is None:
-                return None
-            if ok:
-                out.append(metric)
+    for metric in verbs:
+        ok = _object_ok(metric, objs, rules)
+        if ok is None:
+            return None
+        if ok:
+            out.append(metric)
     return out
 
 
@@ -789,11 +794,15 @@ def _scan_left(st: _Sentence, m: _Mention, seg: list[_Token], right_objs: set[st
     """Nearest governing word to the left of ``m`` among the tokens ``seg`` of its segment
     (which starts at ``seg_start``): (metrics, figure start, blocked, saw a verb)."""
     rules = st.rules
-    objs = set(right_objs)
+    objs = right_objs  # (copied before the first object is added: most segments name none)
     noun: tuple[str, int] | None = None
     saw_verb = False
     money = m.uclass == "money"
-    last_act = next((t.end for t in reversed(seg) if t.info.act), 0)
+    last_act = 0
+    for t in reversed(seg):
+        if t.info.act:
+            last_act = t.end
+            break
     tail = st.s[max(last_act, seg_start):m.start]  # after the last verb
     if _DISPOSAL.search(tail):
         return [], m.start, False, False  # 将郑某等4人抓获: the verb comes after (see _scan_right)
@@ -828,6 +837,8 @@ def _scan_left(st: _Sentence, m: _Mention, seg: list[_Token], right_objs: set[st
             if nm:
                 noun = (nm[0], tok.start)
         if info.obj:
+            if objs is right_objs:
+                objs = set(right_objs)
             objs.update(info.obj)
     if noun is not None:
         return [noun[0]], noun[1], False, saw_verb
@@ -841,7 +852,12 @@ _DISPOSAL = re.compile(r"将(?!近)|把|(?<![针面应相绝核反比])对(?![�
 def _right_objects(st: _Sentence, m: _Mention, limit: int) -> set[str]:
     """Objects named right after the unit (30张银行卡), before any item separator."""
     objs: set[str] = set()
-    for t in st.toks(m.end, min(limit, m.end + 24)):
+    b = min(limit, m.end + 24)
+    tokens = st.tokens
+    i = bisect_left(st._tok_starts, m.end)
+    if i == len(tokens) or tokens[i].end > b:
+        return objs  # no word right after the figure (the common case: 抓获120人，)
+    for t in st.toks(m.end, b):
         gap = st.s[m.end:t.start]
         if len(gap) > 12 or not _ITEM_SEP.isdisjoint(gap):
             break
