@@ -186,16 +186,17 @@ def _resolve(g: Gazetteer, accepted: list[tuple[Mention, float]], text: str,
     """Give each mention one division (ambiguous names go to the one whose parents are named)."""
     named: dict[str, float] = {}
     for m, f in accepted:
-        if f > 0 and len({c.name for c in m.candidates}) >= 1:
+        if f > 0 and m.candidates:
             for c in m.candidates:
                 w = 1.0 / len(m.candidates)
                 named[c.name] = named.get(c.name, 0) + w
                 if c.province != c.name:
                     named[c.province] = named.get(c.province, 0) + w * 0.5
+    def support(c: Division) -> float:
+        return named.get(c.province, 0) * (c.province != c.name) + 2 * named.get(c.city or "", 0) * (c.city != c.name)
+
     out = []
     for m, f in accepted:
-        def support(c: Division) -> float:
-            return named.get(c.province, 0) * (c.province != c.name) + 2 * named.get(c.city or "", 0) * (c.city != c.name)
         if len(m.candidates) == 1:
             best = m.candidates[0]
         else:
@@ -225,10 +226,10 @@ def _chain(text: str, start: int, by_end: dict[int, Mention]) -> list[Mention]:
             chain.insert(0, m)
             q = m.start
             continue
-        if chain and text[max(0, q - 3):q] == "公安局" and by_end.get(q - 3):
+        if chain and q >= 3 and text.startswith("公安局", q - 3) and by_end.get(q - 3):
             q -= 3
             continue
-        if not chain and text[max(0, q - 2):q] == "政府" and by_end.get(q - 2):
+        if not chain and q >= 2 and text.startswith("政府", q - 2) and by_end.get(q - 2):
             q -= 2                    # 台中市|政府|警察局: Taiwan's municipal police bureaus
             continue
         return chain
@@ -297,7 +298,8 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
     def branch_follows(pos: int) -> bool:
         """兰州市公安局|七里河分局, 微山县公安局|马坡派出所: the bureau only names the branch or
         station that follows."""
-        if _STATION_NEXT.match(text[pos:pos + 9]):
+        # (a station's name ends with 派出所 within 9 characters: most bureaus have none after)
+        if text.find("派出所", pos + 2, pos + 9) >= 0 and _STATION_NEXT.match(text[pos:pos + 9]):
             return True
         if pos not in by_start:
             return False
@@ -313,7 +315,7 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
         again): the result depends on the names' candidates and on how the first is resolved."""
         if not chain:
             return None
-        key = tuple(id(m.candidates) for m in chain) + (id(resolved_at.get(chain[0].start)),)
+        key = (*[id(m.candidates) for m in chain], id(resolved_at.get(chain[0].start)))
         if key not in divisions:
             divisions[key] = _chain_division(g, chain, resolved_at)
         return divisions[key]
