@@ -430,13 +430,17 @@ def _display(g: Gazetteer, a: _Agency) -> str:
 def _entities_for(g: Gazetteer, div: Division | None) -> dict:
     if div is None:
         return {}
+    return dict(_region_fields(g, div))
+
+
+@lru_cache(maxsize=4096)  # the same few divisions again and again (g: the one gazetteer)
+def _region_fields(g: Gazetteer, div: Division) -> tuple[tuple[str, str | None], ...]:
+    """The region fields of ``Entities`` for ``div``, as (name, value) pairs."""
     prov = g.province(div)
     city = g.city(div) if div.level == "county" else (div if div.level == "city" else None)
     code = div.code
-    return {"province": prov.name,
-            "city": city.name if city else None,
-            "district": div.name if div.level == "county" else None,
-            "region_code": code}
+    return (("province", prov.name), ("city", city.name if city else None),
+            ("district", div.name if div.level == "county" else None), ("region_code", code))
 
 
 def tag_entities(norm: NormText, meta: Meta) -> Entities:
@@ -660,6 +664,10 @@ _UNQUOTED_ACTION = re.compile(r"""
     (?P<name>(?:打击|严打|整治|治理|清理)[^,。;:!?“”"「」\s]{2,16}?专项行动)
 """, re.VERBOSE)
 _CODENAME = re.compile(r"代号(?:为)?[“\"「『]([^”\"」』\n]{1,20})[”\"」』]")
+# (compiled once: find_campaigns runs them for every quoted name of every article)
+_RUN_GAP = re.compile(r"[\s、和及与]*")        # between two quoted names of one run
+_NAME_SEP = re.compile(r"[、,，]")              # between names inside one pair of quotes
+_ACTION_END = re.compile(r"(?:行动|会战|战役)$")
 
 
 @lru_cache(maxsize=4096)
@@ -700,7 +708,7 @@ def find_campaigns(text: str) -> list[str]:
     # runs of adjacent quoted names: “A”“B” “C”等专项行动
     runs, cur = [], []
     for q in quoted:
-        if cur and not re.fullmatch(r"[\s、和及与]*", text[cur[-1].end():q.start()]):
+        if cur and not _RUN_GAP.fullmatch(text, cur[-1].end(), q.start()):
             runs.append(cur)
             cur = []
         cur.append(q)
@@ -709,7 +717,7 @@ def find_campaigns(text: str) -> list[str]:
     for run in runs:
         action = _ACTION_AFTER.match(text, run[-1].end()) is not None
         for q in run:
-            for part in re.split(r"[、,，]", q.group(1)):
+            for part in _NAME_SEP.split(q.group(1)):
                 name = canonical_campaign(part)
                 if not name:
                     continue
@@ -717,7 +725,7 @@ def find_campaigns(text: str) -> list[str]:
                 if not listed and _prevention(name):
                     continue          # “敲门行动”: a publicity drive
                 named_case = name.endswith(tax["case_suffix"]) and len(name) >= len(tax["case_suffix"]) + 2
-                if action or listed or named_case or re.search(r"(?:行动|会战|战役)$", name):
+                if action or listed or named_case or _ACTION_END.search(name):
                     found.append((q.start(), name))
     for m in _UNQUOTED_ACTION.finditer(text):
         found.append((m.start("name"), m.group("name")))
