@@ -337,10 +337,11 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
 
     for km in _ORGAN.finditer(text):
         kw_start, kw_end = km.start(), km.end()
-        if km.group("national"):
+        kind = km.lastgroup           # national | formal | station | informal (the outer group)
+        if kind == "national":
             add(("national", "公安部"), "national", None, kw_start, "公安部", True)
             continue
-        if km.group("station"):
+        if kind == "station":
             i = kw_start
             while i > 0 and kw_start - i < 6 and "\u4e00" <= text[i - 1] <= "\u9fff" \
                     and text[i - 1] not in _STATION_STOP and (i == kw_start or i not in by_end) \
@@ -361,27 +362,28 @@ def _agencies(g: Gazetteer, text: str, mentions: list[Mention], zones, datelines
                 written = text[chain[1].start:kw_end]
             add(("station", name + "派出所"), "station", div, kw_start, written, True)
             continue
+        fkw, unit = km.group("formal", "unit")   # (None when not matched)
         chain = _chain(text, kw_start, by_end)
-        if not chain or (km.group("formal") in ("公安局", "公安分局", "分局") and branch_follows(kw_end)):
+        if not chain or (fkw in ("公安局", "公安分局", "分局") and branch_follows(kw_end)):
             continue
         div = chain_division(chain)
         if div is None:
             continue
-        branch = _UNNAMED_BRANCH.match(text, kw_end) if km.group("formal") == "公安局" else None
+        branch = _UNNAMED_BRANCH.match(text, kw_end) if fkw == "公安局" else None
         if branch and div.level == "city" and kw_end not in by_start:    # 西安市公安局高新分局
             first = 1 if (len(chain) > 1 and chain[0].candidates[0].level == "province") else 0
             written = text[chain[first].start:branch.end()]
             add(("branch", div.code, written), "district", div, kw_start, written, chain[first].full)
             continue
         first = 1 if (len(chain) > 1 and chain[0].candidates[0].level == "province") else 0
-        if div.level == "county" and not div.name.endswith("区") and km.group("formal") == "公安局" \
+        if div.level == "county" and not div.name.endswith("区") and fkw == "公安局" \
                 and chain[-1].full and div in chain[-1].candidates:
             first = len(chain) - 1    # 长沙市宁乡市公安局: a county (-level city) bureau goes by its own name
         written = text[chain[first].start:kw_end]
-        formal = bool(km.group("formal")) or bool(km.group("informal") and km.group("unit"))
+        formal = bool(fkw) or bool(kind == "informal" and unit)
         formal = formal and chain[first].full and div.province != "台湾"
-        if km.group("informal") and km.group("unit"):
-            key = ("unit", div.code, div.name, km.group("unit"))
+        if kind == "informal" and unit:
+            key = ("unit", div.code, div.name, unit)
         else:
             key = (div.level, div.code, div.name)
         add(key, _level(div), div, kw_start, written, formal)
