@@ -566,9 +566,14 @@ def find_mentions(s: str, rules: Rules | None = None) -> list[_Mention]:
     []
     """
     rules = rules or load_rules()
-    out: list[_Mention] = []
     if not _NUMERAL_CHAR.search(s):
-        return out  # every figure holds a digit or a Chinese numeral: nothing to scan for
+        return []  # every figure holds a digit or a Chinese numeral: nothing to scan for
+    return _mentions(s, rules)
+
+
+def _mentions(s: str, rules: Rules) -> list[_Mention]:
+    """``find_mentions`` of a sentence known to hold a numeral character."""
+    out: list[_Mention] = []
     for m in rules.mention_scan.finditer(s):
         # the alternatives of the pattern exclude each other: the common one (N + unit) first
         num_text, unit, pre, post, cur = m.group("num", "unit", "pre", "post", "cur")
@@ -676,6 +681,7 @@ class _Sentence:
         self._prev = prev  # the sentence before (worked on, or only its text), for ``prev_arrest``
         self._tokens: list[_Token] | None = None
         self._clauses: list[tuple[int, int]] | None = None
+        self.may_dispose = True  # 将/把/对 may be in it (set by _bind)
 
     @property
     def prev_arrest(self) -> bool:
@@ -804,7 +810,7 @@ def _scan_left(st: _Sentence, m: _Mention, seg: list[_Token], right_objs: set[st
             last_act = t.end
             break
     tail = st.s[max(last_act, seg_start):m.start]  # after the last verb
-    if _DISPOSAL.search(tail):
+    if st.may_dispose and _DISPOSAL.search(tail):
         return [], m.start, False, False  # 将郑某等4人抓获: the verb comes after (see _scan_right)
     for i in range(len(seg) - 1, -1, -1):
         tok = seg[i]
@@ -896,6 +902,8 @@ def _bind(st: _Sentence) -> None:
     rules = st.rules
     ms = st.mentions
     bound_end = 0  # end of the last mention that got a metric
+    # 将/把/对 anywhere in the sentence (most have none: then _DISPOSAL is never run)
+    st.may_dispose = "将" in st.s or "把" in st.s or "对" in st.s
     for idx, m in enumerate(ms):
         if st.found and st.found[-1][0].end > bound_end:
             bound_end = st.found[-1][0].end
@@ -941,7 +949,8 @@ def _bind(st: _Sentence) -> None:
         end = m.end
         # persons often come before their verb (N名嫌疑人被刑事拘留); other figures only after
         # 将/把/对 (对36个账户进行冻结)
-        passive = _PASSIVE.match(st.s, m.end)
+        # (被 must come within 7 characters: most figures have none after them)
+        passive = _PASSIVE.match(st.s, m.end) if st.s.find("被", m.end, m.end + 7) >= 0 else None
         if passive:
             act = next((t for t in st.toks(passive.end(), cb) if t.info.act or t.info.post),
                        None)
@@ -950,7 +959,8 @@ def _bind(st: _Sentence) -> None:
             elif (act is not None and not metrics and act.info.block
                   and not (act.info.verb or act.info.post)):
                 blocked = True  # …,6人被取保候审: a passive blocker, no item of the list before
-        post_ok = (m.uclass == "person" or bool(_DISPOSAL.search(st.s, prev_end, m.start))
+        post_ok = (m.uclass == "person"
+                   or (st.may_dispose and bool(_DISPOSAL.search(st.s, prev_end, m.start)))
                    or bool(passive))
         right = _scan_right(st, m, cb) if post_ok and not blocked else None  # read once
         has_post = bool(right and right[0])
@@ -1374,7 +1384,7 @@ def extract_facts(norm: NormText, sentences: list[Sentence]) -> list[Fact]:
             prev = s
             scope.skip(s)
             continue
-        st = _Sentence(s, rules, find_mentions(s, rules), regional, prev)
+        st = _Sentence(s, rules, _mentions(s, rules), regional, prev)  # (a numeral in it)
         if st.mentions:
             _bind(st)
             _percent(st)
