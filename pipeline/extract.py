@@ -701,8 +701,7 @@ class _Sentence:
             self._tokens = toks = _tokens(self.s, self.mentions, self.rules, self.regional)
             self._tok_starts = [t.start for t in toks]
             self._tok_ends = [t.end for t in toks]
-            self._acts = [t for t in toks if t.info.act]
-            self._act_ends = [t.end for t in self._acts]
+            self._acts = None  # (the verbs and blockers: listed when first asked for, seldom)
         return self._tokens
 
     def names_arrest(self) -> bool:
@@ -743,13 +742,16 @@ class _Sentence:
 
     def toks(self, a: int, b: int) -> list[_Token]:
         """Tokens inside [a, b)."""
-        tokens = self.tokens
+        tokens = self._tokens if self._tokens is not None else self.tokens
         # tokens do not overlap: their ends are in order too, and those inside are one run
         return tokens[bisect_left(self._tok_starts, a):bisect_right(self._tok_ends, b)]
 
     def last_act(self, pos: int) -> _Token | None:
         """The last verb or blocker ending at or before ``pos``."""
-        self.tokens  # noqa: B018 - the words (and their verbs) are found on first use
+        toks = self.tokens  # the words (and their verbs) are found on first use
+        if self._acts is None:
+            self._acts = [t for t in toks if t.info.act]
+            self._act_ends = [t.end for t in self._acts]
         i = bisect_right(self._act_ends, pos) - 1
         return self._acts[i] if i >= 0 else None
 
