@@ -455,14 +455,17 @@ def tag_entities(norm: NormText, meta: Meta) -> Entities:
             text = title + "\n" + text
     zones = _zones(text, title or None)
     datelines = [m.span("place") for m in _DATELINE.finditer(text, 0, min(len(text), zones[2] + 200))]
-    mentions = g.find_mentions(text)
+    mentions = g.find_mentions(text)                     # (in text order)
     r = rules()
+    added = False
     for word, full in r["self_reference"].items():       # 本澳 -> 澳门, as a strong mention
         if word not in text:                              # (plain words: most articles have none)
             continue
         for m in re.finditer(re.escape(word), text):
             mentions.append(Mention(m.start(), m.end(), word, tuple(g.by_full[full]), True))
-    mentions.sort(key=lambda m: m.start)
+            added = True
+    if added:
+        mentions.sort(key=lambda m: m.start)
     self_county = bool(_SELF_COUNTY.search(text[:zones[3]]))
     resolved = _resolve(g, _accepted(g, text, mentions), text, zones, datelines, self_county)
     for m, d, w in list(resolved):
