@@ -158,14 +158,29 @@ class _Scanner:
             self.guarded = rx if isinstance(rx, re.Pattern) else re.compile(pattern, flags)
             return
         plain = "".join(sorted({f for f, peek in firsts if peek is None and f[:1] != "^"}))
-        rest = sorted({f"[{f}](?={peek})" if peek else f"[{f}]" for f, peek in firsts
-                       if peek is not None or f[:1] == "^"})
+        peeks: dict[str, set[str]] = {}          # class -> its look-aheads
+        for f, peek in firsts:
+            if peek is not None or f[:1] == "^":
+                peeks.setdefault(f, set()).add(peek or "")
+        rest = sorted(f"[{f}](?={self._either(f, ps)})" if ps != {""} else f"[{f}]"
+                      for f, ps in peeks.items())
         self.starts = "|".join(([f"[{plain}]"] if plain else []) + rest)   # (a regex source)
         # the pattern behind the look-ahead, in a group of its own (a verbose pattern may end
         # with a comment: the group closes on the next line); ``guarded`` is what
         # ``finditer`` and ``search`` run
         end = "\n" if flags & re.VERBOSE else ""
         self.guarded = re.compile(f"(?={self.starts})(?:{pattern}{end})", flags)
+
+    @staticmethod
+    def _either(f: str, peeks: set[str]) -> str:
+        """One look-ahead for the class ``f`` out of several: runs of ``f`` (see ``_run``)
+        merged into one run before any of their next characters."""
+        if "" in peeks:
+            return ""                            # (one with no look-ahead: any position)
+        run = f"[{f}]*+["
+        if len(peeks) > 1 and all(p.startswith(run) and p.endswith("]") for p in peeks):
+            return run + "".join(sorted(p[len(run):-1] for p in peeks)) + "]"
+        return "|".join(sorted(peeks))
 
     def finditer(self, s: str) -> Iterator[re.Match]:
         return self.guarded.finditer(s)
@@ -211,9 +226,33 @@ class _Scanner:
                 if lo == 0:
                     g = cls._first(seq[i + 1:])
                     return None if g is None else f + g
-                return f
+                return cls._run(body, seq[i + 1:]) or f
             return None  # ANY, GROUPREF ...: anything may start here
         return None  # the rest can match the empty string
+
+    @classmethod
+    def _run(cls, body: list, rest: list) -> list[tuple[str, str]] | None:
+        """A run of one class followed by other characters (``[\\d一二三]+月``, ``\\d{4}年``):
+        its class with a look-ahead on the rest of the run and the character after it, when
+        that character cannot be in the run (so the run ends right before it). A figure's
+        digits then do not start a try of a date pattern unless 年/月 ... follows them."""
+        if len(body) != 1 or body[0][0] not in (_C.LITERAL, _C.IN):
+            return None
+        run = cls._class(*body[0])
+        after = cls._first(list(rest))
+        if run is None or after is None or any(peek is not None for _, peek in after):
+            return None
+        chars = []
+        for f, _ in after:               # explicit characters only (no range, category, ^)
+            node = _parser.parse(f"[{f}]").data
+            items = node[0][1] if node[0][0] is _C.IN else [node[0]]
+            if node[0][0] not in (_C.IN, _C.LITERAL) or any(k is not _C.LITERAL for k, _ in items):
+                return None
+            chars += [chr(x) for _, x in items]
+        in_run = re.compile(f"[{run}]")
+        if not chars or any(in_run.fullmatch(c) for c in chars):
+            return None
+        return [(run, f"[{run}]*+[{''.join(map(re.escape, sorted(set(chars))))}]")]
 
     @staticmethod
     def _class(op, av) -> str | None:
