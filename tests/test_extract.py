@@ -340,7 +340,7 @@ def test_rules_are_consistent():
 # --- scanning machinery: faster, and the same matches ----------------------------------------------
 SCAN_ALPHABET = ("抓获破获冻结资金万元亿起名人张部个以上余多约近逾超过人民币HK$同比下降%,，。、;：: \u3000\n"
                  "将对其中团伙银行卡手机该案今年去年截至目前某等月日至前自在一起宗百分之成男女战果捣毁拘捕押解案”」"
-                 "0123456789一二三十百两零")
+                 "0123456789一二三十百两零年以来份")
 
 
 def _rule_regexes():
@@ -381,6 +381,24 @@ def test_scanner_odd_patterns(pattern, text):
     rx = re.compile(pattern)
     assert [m.span() for m in _Scanner(rx).finditer(text)] == [m.span() for m in rx.finditer(text)]
     assert repr(_Scanner(rx).search(text)) == repr(rx.search(text))
+
+
+@pytest.mark.parametrize("pattern, text, starts", [
+    # a run of digits is tried only where the run ends before 年 (not at every digit of 2701.6万)
+    (r"\d{4}年|[\d一二三]+(?:月份?)?至[\d一二三]+月", "2701.6万元，12022年1至3月，三月至一月",
+     r"[\d](?=[\d]*+[年])|[\d一二三](?=[\d一二三]*+[月至])"),
+    (r"[\d一二]+月|[\d一二]+日", "1月2日，12日", r"[\d一二](?=[\d一二]*+[日月])"),  # merged
+    (r"\d+\.\d|\d+年", "3.5年 12年", r"[\d](?=[\d]*+[\.年])"),
+    (r"[0-9年]+年", "2022年年", r"[0-9年]"),   # the next character may be in the run: no look-ahead
+    (r"\d+[\d年]", "2022年", r"[\d]"),        # (a category after the run: no look-ahead)
+])
+def test_scanner_runs(pattern, text, starts):
+    import re
+
+    from pipeline.extract import _Scanner
+    rx = re.compile(pattern)
+    assert _Scanner(rx).starts == starts
+    assert [m.span() for m in _Scanner(rx).finditer(text)] == [m.span() for m in rx.finditer(text)]
 
 
 def test_scanner_without_the_regex_syntax_tree_scans_everywhere(monkeypatch):
