@@ -388,7 +388,19 @@ def _link_like(line: str) -> bool:
 
 def classify_lines(text: str) -> list[LineTag]:
     """Tag every line of ``text`` with the kind of boilerplate it is (None: article text)."""
-    return list(_classified(text))
+    page = _classified(text)
+    _parts, starts, ends, stops = _split_lines(text)
+    return list(map(_LINE_TAG, zip(starts, ends, stops, page.lines, page.kinds)))
+
+
+class Page(NamedTuple):
+    """The lines of a text with their kinds (what ``boilerplate_spans`` and ``meta`` read:
+    no offsets, which ``boilerplate_spans`` derives from the line lengths as it walks)."""
+
+    parts: list[str]            # the lines, without line break (no empty line after a final one)
+    lines: list[str]            # the same, stripped
+    kinds: list[str | None]     # why the line is boilerplate, None if kept
+    first_body: int             # the first paragraph-like kept line (``len(lines)`` if none)
 
 
 # LineTag(*fields) without the Python-level __new__ of a NamedTuple (what ``_make`` does).
@@ -423,10 +435,13 @@ _KIND, _RUNS, _BODY, _HEADER = itemgetter(0), itemgetter(1), itemgetter(2), item
 
 
 @lru_cache(maxsize=4)
-def _classified(text: str) -> tuple[LineTag, ...]:
-    """``classify_lines``, cached: ``normalise`` and ``meta`` mostly classify the same text."""
+def _classified(text: str) -> Page:
+    """The classified lines of ``text``, cached: ``normalise`` and ``meta`` mostly classify the
+    same text."""
     r = rules()
-    parts, starts, ends, stops = _split_lines(text)
+    parts = text.split("\n")
+    if parts[-1] == "":
+        parts.pop()
     lines = list(map(str.strip, parts))
     info = list(map(_line, lines))                      # 1. single lines, one cached call each
     kinds: list[str | None] = list(map(_KIND, info))
@@ -447,7 +462,8 @@ def _classified(text: str) -> tuple[LineTag, ...]:
         _context_pass(lines, kinds, r, runs_at, body_at, headers)
         if kinds == before:
             break
-    return tuple(map(_LINE_TAG, zip(starts, ends, stops, lines, kinds)))
+    first_body = next((i for i in body_at if kinds[i] is None), len(lines))
+    return Page(parts, lines, kinds, first_body)
 
 
 def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules, runs_at: list[list[int]],
@@ -463,27 +479,35 @@ def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules, runs_at:
                 hits[i] = True
             _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
     # blocks: related-link lists and copyright notices
-    _mark_blocks(lines, kinds, r, headers)
+    if headers:
+        _mark_blocks(lines, kinds, r, headers)
     # head and tail of the page, around the body
     body = [i for i in body_at if kinds[i] is None]
     first, last = (body[0], body[-1]) if body else (len(lines), -1)
-    for rules_, inside in ((r.region_single["head"], range(first)),
-                           (r.region_single["tail"], range(max(first, last + 1), len(lines)))):
+    head, tail = range(first), range(max(first, last + 1), len(lines))
+    for where, inside in (("head", head), ("tail", tail)):
+        # the lines of the region still untagged, each asked once (``_region_kind``)
         for i in inside:
             line = lines[i]
-            if kinds[i] is not None or not line:
-                continue
-            for ri, rule in rules_:
-                if _applies(ri, line):
-                    kinds[i] = rule.kind
-                    break
+            if kinds[i] is None and line:
+                kind = _region_kind(where, line)
+                if kind is not None:
+                    kinds[i] = kind
     for ri, rule in r.region_runs:
-        inside = range(first) if rule.where == "head" else range(max(first, last + 1), len(lines))
+        inside = head if rule.where == "head" else tail
         hits = [False] * len(lines)
         for i in inside:
             hits[i] = kinds[i] is None and bool(lines[i]) and _applies(ri, lines[i])
         if any(hits):
             _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
+
+
+@lru_cache(maxsize=_LINE_CACHE)
+def _region_kind(where: str, line: str) -> str | None:
+    """The kind the single-line rules limited to the page ``where`` (head or tail) give a
+    (non-blank) line, or None: one cached call a line instead of one per rule."""
+    return next((rule.kind for ri, rule in rules().region_single[where] if _applies(ri, line)),
+                None)
 
 
 def _is_stat_sentence(line: str) -> bool:
@@ -580,19 +604,28 @@ def boilerplate_spans(text: str) -> list[tuple[int, int]]:
     >>> [t[a:b] for a, b in boilerplate_spans(t)]
     ['您当前的位置:首页 > 新闻\\n', '相关新闻\\n- 2022-08-29某地抓获5人']
     """
+    page = _classified(text)
     spans: list[tuple[int, int]] = []
-    for tag in _classified(text):
-        if tag.kind is not None:
-            spans.append((tag.start, tag.stop))
-            continue
-        if not tag.text:
-            continue
-        found = _inline_spans(tag.text)
-        if found:
-            line = text[tag.start:tag.end]
-            at = tag.start + len(line) - len(line.lstrip())       # where the stripped line starts
-            spans.extend((at + a, at + b) for a, b in found)
-    return _merge(spans)
+    inline = False
+    pos = 0                                    # where the line starts
+    for part, line, kind in zip(page.parts, page.lines, page.kinds):
+        stop = pos + len(part) + 1             # after its line break
+        if kind is not None:
+            if spans and spans[-1][1] == pos:  # joins the line above: one span
+                spans[-1] = (spans[-1][0], stop)
+            else:
+                spans.append((pos, stop))
+        elif line:
+            found = _inline_spans(line)
+            if found:
+                inline = True
+                at = pos + len(part) - len(part.lstrip())       # where the stripped line starts
+                spans.extend((at + a, at + b) for a, b in found)
+        pos = stop
+    if spans and spans[-1][1] > len(text):     # the last line has no line break
+        spans[-1] = (spans[-1][0], len(text))
+    # whole lines come sorted and apart; inline tokens (rule by rule) may overlap
+    return _merge(spans) if inline else spans
 
 
 @lru_cache(maxsize=_LINE_CACHE)

@@ -46,23 +46,26 @@ _HK_HINTS = re.compile(r"香港|港島|九龍|新界|警務處|澳門|司警|治
 _TW_HINTS = re.compile(r"臺灣|台灣|臺北|台北|警政署|新北|高雄|臺中|台中|刑事警察局")
 
 # Full-width ASCII block U+FF01..U+FF5E -> U+0021..U+007E; ideographic space -> space.
-_HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
-_HALF_WIDTH[0x3000] = 0x20
-_FULL_WIDTH_RUN = re.compile("[\uff01-\uff5e\u3000]+")
+_HALF_WIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
+_HALF_WIDTH["\u3000"] = " "
+_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
 
 
 @lru_cache(maxsize=8)
 def half_width(text: str) -> str:
     """``text`` with full-width ASCII forms and the ideographic space made half-width.
 
-    Runs of such characters are found by a regex and translated alone: ``str.translate`` over
-    the whole text costs a dictionary look-up per character (5x slower). Cached: ``normalise``
-    and ``meta`` mostly convert the same text.
+    The full-width characters are found by one regex and each distinct one is replaced over
+    the whole text by ``str.replace`` (a text has a handful: ，：（）and digits): ``str.translate``
+    costs a dictionary look-up per character (5x slower), a callback per run of them (one per
+    ，) 2.5x. Cached: ``normalise`` and ``meta`` mostly convert the same text.
 
     >>> half_width("冻结资金２７０１．６万元，抓获３人")
     '冻结资金2701.6万元,抓获3人'
     """
-    return _FULL_WIDTH_RUN.sub(lambda m: m.group().translate(_HALF_WIDTH), text)
+    for c in set(_FULL_WIDTH.findall(text)):
+        text = text.replace(c, _HALF_WIDTH[c])
+    return text
 
 
 @lru_cache(maxsize=None)
