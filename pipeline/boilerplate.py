@@ -82,6 +82,7 @@ class _Rules:
     legal_anchor: re.Pattern      # any of the anchors (one search instead of one test each)
     head_before_nav_lines: int
     inline: tuple[tuple[str, re.Pattern, object], ...]    # kind, regex, ``_prefilter``
+    inline_gate: object         # ``_token_starts`` of the inline rules (None: every line)
     # The line rules by where they apply, (rule number, rule) in rule order: the engine walks
     # these instead of testing every rule's ``where`` and ``min_run`` on every line.
     any_runs: tuple[tuple[int, _LineRule], ...] = ()        # anywhere, runs of ``min_run`` lines
@@ -211,6 +212,31 @@ def _prefilter(rx: re.Pattern):
     return lambda line: cs(line) or ic(line)
 
 
+def _token_starts(patterns: list[re.Pattern]):
+    """A search passed by every line that passes the prefilter of one of ``patterns`` (None if
+    one has none): one class of the first characters of all their required strings and classes.
+    A single class is a fast C scan (an alternation of the prefilters is slower than searching
+    them one by one); most kept lines have none of them, so the prefilters are not searched.
+
+    >>> _token_starts([re.compile(r"(?i)logo"), re.compile(r"供图|摄")]).__self__.pattern
+    '[供摄]|(?i:[l])'
+    """
+    if _parser is None:
+        return None
+    exact, folded = [], []
+    for rx in patterns:
+        tree = _parser.parse(rx.pattern, rx.flags)
+        req = _required(tree.data, bool(tree.state.flags & re.I))
+        if req is None:
+            return None
+        for kind, value, icase in req:
+            # a class requirement is the source of a class of literals and ranges ("[...]")
+            (folded if icase else exact).append(value[1:-1] if kind == "c" else re.escape(value[0]))
+    exact, folded = sorted(set(exact)), sorted(set(folded))
+    parts = ([f"[{''.join(exact)}]"] if exact else []) + ([f"(?i:[{''.join(folded)}])"] if folded else [])
+    return re.compile("|".join(parts)).search if parts else None
+
+
 def _first_chars(rx: re.Pattern) -> frozenset | None:
     """The characters every match of ``rx`` starts with, or None if they cannot be named
     (flags, or a first item other than literals, classes of literals and their alternations).
@@ -271,6 +297,7 @@ def rules() -> _Rules:
         head_before_nav_lines=int(data["head_before_nav_lines"]),
         inline=tuple((r["kind"], _compile(r["pattern"], frags),
                       _prefilter(_compile(r["pattern"], frags))) for r in data["inline_rules"]),
+        inline_gate=_token_starts([_compile(r["pattern"], frags) for r in data["inline_rules"]]),
         any_runs=tuple((i, x) for i, x in enumerate(line_rules) if x.where == "any" and x.min_run > 1),
         region_single={w: tuple((i, x) for i, x in enumerate(line_rules) if x.where == w and x.min_run == 1)
                        for w in ("head", "tail")},
@@ -632,8 +659,11 @@ def boilerplate_spans(text: str) -> list[tuple[int, int]]:
 def _inline_spans(line: str) -> tuple[tuple[int, int], ...]:
     """Inline tokens (image names, watermarks, bylines, credits) in a stripped kept line, as
     spans of the line, rule by rule."""
+    r = rules()
+    if r.inline_gate is not None and not r.inline_gate(line):
+        return ()                      # no inline rule's prefilter can pass (most lines)
     spans: list[tuple[int, int]] = []
-    for _kind, rx, pre in rules().inline:
+    for _kind, rx, pre in r.inline:
         if pre is None or pre(line):
             spans.extend(m.span() for m in rx.finditer(line) if m.end() > m.start())
     return tuple(spans)
