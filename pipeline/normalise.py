@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import operator
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import opencc
@@ -87,7 +88,8 @@ def _opencc_config(text: str) -> str:
     return "t2s"
 
 
-def _delete(text: str, offsets: list[int], spans: list[tuple[int, int]]) -> tuple[str, list[int]]:
+def _delete(text: str, offsets: Sequence[int],
+            spans: list[tuple[int, int]]) -> tuple[str, Sequence[int]]:
     """Remove sorted, non-overlapping ``spans`` from ``text``, keeping the offset map."""
     if not spans:
         return text, offsets
@@ -153,8 +155,8 @@ def _changed(text: str, converted: str, a: int, b: int) -> int:
     return changed
 
 
-def _convert(text: str, offsets: list[int], config: str,
-             force: bool = False) -> tuple[str, list[int]]:
+def _convert(text: str, offsets: Sequence[int], config: str,
+             force: bool = False) -> tuple[str, Sequence[int]]:
     """OpenCC conversion of a traditional text; where a line changes length, align with difflib.
 
     Simplified text is left alone (unless ``force``): converting it again would turn 显著 into 显着.
@@ -211,11 +213,16 @@ def normalise(text: str) -> NormText:
     >>> n.orig_slice(n.text.index("冻结"), len(n.text))
     '凍結資金２７０１．６萬元'
     """
-    offsets = list(range(len(text) + 1))
-    cur = text.replace("\r\n", "\n").replace("\r", "\n")
-    if len(cur) != len(text):  # "\r\n" -> "\n": re-derive offsets by deleting the "\r"s
-        cur, offsets = _delete(text, offsets, [(m.start(), m.end()) for m in re.finditer(r"\r(?=\n)", text)])
-        cur = cur.replace("\r", "\n")
+    # The map starts as the identity, a ``range`` (sliced and indexed like the list it stands
+    # for): the first deletion builds the list from its slices, a text without one gets a list
+    # at the end -- one list built instead of a list copied at each deletion.
+    offsets: Sequence[int] = range(len(text) + 1)
+    cur = text
+    if "\r" in text:
+        cur = text.replace("\r\n", "\n").replace("\r", "\n")
+        if len(cur) != len(text):  # "\r\n" -> "\n": re-derive offsets by deleting the "\r"s
+            cur, offsets = _delete(text, offsets, [(m.start(), m.end()) for m in re.finditer(r"\r(?=\n)", text)])
+            cur = cur.replace("\r", "\n")
     cur, offsets = _delete(cur, offsets, [m.span() for m in _INVISIBLE.finditer(cur)])
     cur, offsets = _delete(cur, offsets, [m.span() for m in _ROMANISATION.finditer(cur)])
     config = _opencc_config(cur)
@@ -225,10 +232,12 @@ def normalise(text: str) -> NormText:
         # the article is traditional, the site around it (removed as boilerplate) simplified:
         # the script is the kept text's, so that normalising the result again changes nothing
         kept, kept_offsets = _clean(*_convert(cur, offsets, config, force=True))
+    if isinstance(kept_offsets, range):
+        kept_offsets = list(kept_offsets)
     return NormText(text=kept, offsets=kept_offsets, original=text)
 
 
-def _clean(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+def _clean(text: str, offsets: Sequence[int]) -> tuple[str, Sequence[int]]:
     """Half-width forms, then boilerplate (navigation, related links, footers) removed."""
     text = half_width(text)
     return _delete(text, offsets, boilerplate_spans(text))
