@@ -483,6 +483,7 @@ class _Line(NamedTuple):
     runs: tuple[bool, ...]      # per run rule (``_Rules.any_runs``): the line is a hit on its own
     body: bool                  # paragraph-like (``is_body``)
     header: str | None          # header of a block (``_block_header``)
+    plain: bool                 # no kind, run hit or header: only head/tail rules can tag it
 
 
 @lru_cache(maxsize=_LINE_CACHE)
@@ -490,16 +491,17 @@ def _line(line: str) -> _Line:
     """``_Line`` of a stripped line. A line with a kind of its own keeps it (kinds are never
     taken back), so its run hits and body test, asked only of untagged lines, are not computed."""
     if not line:
-        return _Line(None, (False,) * len(rules().any_runs), False, None)
+        return _Line(None, (False,) * len(rules().any_runs), False, None, True)
     sent_end = _SENT_END.search(line) is not None
     kind = _single_line_kind(line, sent_end)
     if kind is not None:
-        return _Line(kind, (False,) * len(rules().any_runs), False, _block_header(line))
-    return _Line(None, tuple(_rule_applies(rule, line, sent_end) for _ri, rule in rules().any_runs),
-                 is_body(line), _block_header(line))
+        return _Line(kind, (False,) * len(rules().any_runs), False, _block_header(line), False)
+    runs = tuple(_rule_applies(rule, line, sent_end) for _ri, rule in rules().any_runs)
+    header = _block_header(line)
+    return _Line(None, runs, is_body(line), header, header is None and not any(runs))
 
 
-_KIND, _RUNS, _BODY, _HEADER = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
+_KIND, _RUNS, _BODY, _HEADER, _PLAIN = map(itemgetter, range(5))
 
 
 @lru_cache(maxsize=4)
@@ -512,6 +514,10 @@ def _classified(text: str) -> Page:
         parts.pop()
     lines = list(map(str.strip, parts))
     info = list(map(_line, lines))                      # 1. single lines, one cached call each
+    if all(map(_PLAIN, info)):
+        page = _plain_page(parts, lines, info, r)
+        if page is not None:
+            return page
     kinds: list[str | None] = list(map(_KIND, info))
     # the lines each context rule can concern, found once (kinds only ever get set); C-level
     # filters: most lines concern none
@@ -532,6 +538,26 @@ def _classified(text: str) -> Page:
             break
     first_body = next((i for i in body_at if kinds[i] is None), len(lines))
     return Page(parts, lines, kinds, first_body)
+
+
+def _plain_page(parts: list[str], lines: list[str], info: list[_Line], r: _Rules) -> Page | None:
+    """The page of lines that are all plain (``_Line.plain``: the text of most pages once their
+    boilerplate is gone) if none of the rules limited to the head or tail of the page hits a
+    line there, else None (the full walk decides). Then no rule can tag a line: the line rules
+    gave no kind, so no breadcrumb, no run hit and no block header; the head/tail rules hit
+    none. This is what the context passes of ``_classified`` find, without walking them."""
+    body_at = list(compress(range(len(lines)), map(_BODY, info)))
+    first, last = (body_at[0], body_at[-1]) if body_at else (len(lines), -1)
+    head, tail = range(first), range(max(first, last + 1), len(lines))
+    for where, inside in (("head", head), ("tail", tail)):
+        for i in inside:
+            if lines[i] and _region_kind(where, lines[i]) is not None:
+                return None
+    for ri, rule in r.region_runs:
+        for i in head if rule.where == "head" else tail:
+            if lines[i] and _applies(ri, lines[i]):
+                return None
+    return Page(parts, lines, [None] * len(lines), first)
 
 
 def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules, runs_at: list[list[int]],
