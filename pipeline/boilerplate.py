@@ -523,7 +523,8 @@ def _classified(text: str) -> Page:
     # filters: most lines concern none
     n = range(len(lines))
     runs = list(map(_RUNS, info))
-    runs_at = [list(compress(n, map(itemgetter(k), runs))) for k in range(len(r.any_runs))]
+    hit = list(compress(n, map(any, runs)))             # run hits for some rule (few lines)
+    runs_at = [[i for i in hit if runs[i][k]] for k in range(len(r.any_runs))]
     body_at = list(compress(n, map(_BODY, info)))
     headers = [(i, info[i].header) for i in compress(n, map(_HEADER, info))]
 
