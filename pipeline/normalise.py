@@ -15,11 +15,11 @@ Steps, in order, each keeping the offset map (``NormText.offsets``):
 from __future__ import annotations
 
 import difflib
-import operator
 import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+import numpy as np
 import opencc
 
 from .boilerplate import boilerplate_spans
@@ -144,8 +144,12 @@ _HEAD = 400
 
 
 def _changed(text: str, converted: str, a: int, b: int) -> int:
-    """Positions in [a, b) where ``converted`` differs from ``text``, less those of 著乾瞭."""
-    changed = sum(map(operator.ne, text[a:b], converted[a:b]))
+    """Positions in [a, b) where ``converted`` differs from ``text``, less those of 著乾瞭.
+
+    Compared as arrays of code points (UTF-32, one unit a character; lone surrogates kept):
+    comparing the strings character by character makes a string of each CJK character
+    (8x slower, 20 us for the head of a traditional text)."""
+    changed = int(np.count_nonzero(_code_points(text[a:b]) != _code_points(converted[a:b])))
     if changed:
         for c in _BOTH_SCRIPTS:
             i = text.find(c, a, b)
@@ -153,6 +157,10 @@ def _changed(text: str, converted: str, a: int, b: int) -> int:
                 changed -= converted[i] != c
                 i = text.find(c, i + 1, b)
     return changed
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _convert(text: str, offsets: Sequence[int], config: str,
