@@ -470,11 +470,12 @@ def classify_lines(text: str) -> list[LineTag]:
 
 class Page(NamedTuple):
     """The lines of a text with their kinds (what ``boilerplate_spans`` and ``meta`` read:
-    no offsets, which ``boilerplate_spans`` derives from the line lengths as it walks)."""
+    no offsets, which ``boilerplate_spans`` derives from the line lengths as it walks).
+    Immutable: pages are cached and shared."""
 
-    parts: list[str]            # the lines, without line break (no empty line after a final one)
-    lines: list[str]            # the same, stripped
-    kinds: list[str | None]     # why the line is boilerplate, None if kept
+    parts: tuple[str, ...]      # the lines, without line break (no empty line after a final one)
+    lines: tuple[str, ...]      # the same, stripped
+    kinds: tuple[str | None, ...]   # why the line is boilerplate, None if kept
     first_body: int             # the first paragraph-like kept line (``len(lines)`` if none)
 
 
@@ -545,7 +546,7 @@ def _classified(text: str) -> Page:
         if kinds == before:
             break
     first_body = next((i for i in body_at if kinds[i] is None), len(lines))
-    return Page(parts, lines, kinds, first_body)
+    return Page(tuple(parts), tuple(lines), tuple(kinds), first_body)
 
 
 def _plain_page(parts: list[str], lines: list[str], info: list[_Line], r: _Rules) -> Page | None:
@@ -565,7 +566,7 @@ def _plain_page(parts: list[str], lines: list[str], info: list[_Line], r: _Rules
         for i in head if rule.where == "head" else tail:
             if lines[i] and _applies(ri, lines[i]):
                 return None
-    return Page(parts, lines, [None] * len(lines), first)
+    return Page(tuple(parts), tuple(lines), (None,) * len(lines), first)
 
 
 def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules, runs_at: list[list[int]],
