@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from importlib import resources
@@ -82,6 +84,7 @@ class _Rules:
     legal_anchor: re.Pattern      # any of the anchors (one search instead of one test each)
     head_before_nav_lines: int
     inline: tuple[tuple[str, re.Pattern, object], ...]    # kind, regex, ``_prefilter``
+    inline_gate: object         # ``_token_starts`` of the inline rules (None: every line)
     # The line rules by where they apply, (rule number, rule) in rule order: the engine walks
     # these instead of testing every rule's ``where`` and ``min_run`` on every line.
     any_runs: tuple[tuple[int, _LineRule], ...] = ()        # anywhere, runs of ``min_run`` lines
@@ -211,6 +214,31 @@ def _prefilter(rx: re.Pattern):
     return lambda line: cs(line) or ic(line)
 
 
+def _token_starts(patterns: list[re.Pattern]):
+    """A search passed by every line that passes the prefilter of one of ``patterns`` (None if
+    one has none): one class of the first characters of all their required strings and classes.
+    A single class is a fast C scan (an alternation of the prefilters is slower than searching
+    them one by one); most kept lines have none of them, so the prefilters are not searched.
+
+    >>> _token_starts([re.compile(r"(?i)logo"), re.compile(r"供图|摄")]).__self__.pattern
+    '[供摄]|(?i:[l])'
+    """
+    if _parser is None:
+        return None
+    exact, folded = [], []
+    for rx in patterns:
+        tree = _parser.parse(rx.pattern, rx.flags)
+        req = _required(tree.data, bool(tree.state.flags & re.I))
+        if req is None:
+            return None
+        for kind, value, icase in req:
+            # a class requirement is the source of a class of literals and ranges ("[...]")
+            (folded if icase else exact).append(value[1:-1] if kind == "c" else re.escape(value[0]))
+    exact, folded = sorted(set(exact)), sorted(set(folded))
+    parts = ([f"[{''.join(exact)}]"] if exact else []) + ([f"(?i:[{''.join(folded)}])"] if folded else [])
+    return re.compile("|".join(parts)).search if parts else None
+
+
 def _first_chars(rx: re.Pattern) -> frozenset | None:
     """The characters every match of ``rx`` starts with, or None if they cannot be named
     (flags, or a first item other than literals, classes of literals and their alternations).
@@ -246,9 +274,55 @@ def _first(items) -> frozenset | None:
     return None
 
 
+@contextmanager
+def charsets_compiled_once():
+    """Within it, ``re.compile`` works out each distinct character class once.
+
+    The rules repeat a few large classes (CJK ideographs ``[\\u3400-\\u9fff\\uf900-\\ufaff]``
+    in most patterns); ``re`` sets one up with a Python loop over each of its code points (1-2 ms
+    each, 28 times: most of the time taken by loading the rules, paid by every worker process).
+    The function doing it is pure, so its results are kept for the same arguments while the
+    rules are compiled (then the original is put back). Without that ``re`` internal: a no-op.
+    """
+    compiler = getattr(re, "_compiler", None)
+    if getattr(compiler, "_optimize_charset", None) is None:    # pragma: no cover - moved
+        yield
+        return
+    with _PATCHING:              # one at a time: each puts back what it found
+        original = compiler._optimize_charset
+        done: dict = {}
+
+        def optimize_charset(charset, iscased=None, fixup=None, fixes=None):
+            if fixes is not None and fixes is not getattr(compiler, "_ignorecase_fixes", None):
+                return original(charset, iscased, fixup, fixes)    # pragma: no cover
+            try:                         # ``fixes``: None or re's own constant table
+                key = (tuple(charset), iscased, fixup, fixes is None)
+                hash(key)
+            except TypeError:            # pragma: no cover - an item that cannot be a key
+                return original(charset, iscased, fixup, fixes)
+            if key not in done:
+                done[key] = original(charset, iscased, fixup, fixes)
+            out, hascased = done[key]
+            return list(out), hascased   # a list of its own for each caller, as before
+
+        compiler._optimize_charset = optimize_charset
+        try:
+            yield
+        finally:
+            compiler._optimize_charset = original
+
+
+_PATCHING = threading.RLock()
+
+
 @lru_cache(maxsize=1)
 def rules() -> _Rules:
     """The compiled rules of ``resources/boilerplate.json`` (loaded once)."""
+    with charsets_compiled_once():
+        return _load_rules()
+
+
+def _load_rules() -> _Rules:
     data = json.loads(resources.files("pipeline").joinpath("resources/boilerplate.json")
                       .read_text(encoding="utf-8"))
     frags = data["fragments"]
@@ -271,6 +345,7 @@ def rules() -> _Rules:
         head_before_nav_lines=int(data["head_before_nav_lines"]),
         inline=tuple((r["kind"], _compile(r["pattern"], frags),
                       _prefilter(_compile(r["pattern"], frags))) for r in data["inline_rules"]),
+        inline_gate=_token_starts([_compile(r["pattern"], frags) for r in data["inline_rules"]]),
         any_runs=tuple((i, x) for i, x in enumerate(line_rules) if x.where == "any" and x.min_run > 1),
         region_single={w: tuple((i, x) for i, x in enumerate(line_rules) if x.where == w and x.min_run == 1)
                        for w in ("head", "tail")},
@@ -388,7 +463,20 @@ def _link_like(line: str) -> bool:
 
 def classify_lines(text: str) -> list[LineTag]:
     """Tag every line of ``text`` with the kind of boilerplate it is (None: article text)."""
-    return list(_classified(text))
+    page = _classified(text)
+    _parts, starts, ends, stops = _split_lines(text)
+    return list(map(_LINE_TAG, zip(starts, ends, stops, page.lines, page.kinds)))
+
+
+class Page(NamedTuple):
+    """The lines of a text with their kinds (what ``boilerplate_spans`` and ``meta`` read:
+    no offsets, which ``boilerplate_spans`` derives from the line lengths as it walks).
+    Immutable: pages are cached and shared."""
+
+    parts: tuple[str, ...]      # the lines, without line break (no empty line after a final one)
+    lines: tuple[str, ...]      # the same, stripped
+    kinds: tuple[str | None, ...]   # why the line is boilerplate, None if kept
+    first_body: int             # the first paragraph-like kept line (``len(lines)`` if none)
 
 
 # LineTag(*fields) without the Python-level __new__ of a NamedTuple (what ``_make`` does).
@@ -403,6 +491,7 @@ class _Line(NamedTuple):
     runs: tuple[bool, ...]      # per run rule (``_Rules.any_runs``): the line is a hit on its own
     body: bool                  # paragraph-like (``is_body``)
     header: str | None          # header of a block (``_block_header``)
+    plain: bool                 # no kind, run hit or header: only head/tail rules can tag it
 
 
 @lru_cache(maxsize=_LINE_CACHE)
@@ -410,31 +499,40 @@ def _line(line: str) -> _Line:
     """``_Line`` of a stripped line. A line with a kind of its own keeps it (kinds are never
     taken back), so its run hits and body test, asked only of untagged lines, are not computed."""
     if not line:
-        return _Line(None, (False,) * len(rules().any_runs), False, None)
+        return _Line(None, (False,) * len(rules().any_runs), False, None, True)
     sent_end = _SENT_END.search(line) is not None
     kind = _single_line_kind(line, sent_end)
     if kind is not None:
-        return _Line(kind, (False,) * len(rules().any_runs), False, _block_header(line))
-    return _Line(None, tuple(_rule_applies(rule, line, sent_end) for _ri, rule in rules().any_runs),
-                 is_body(line), _block_header(line))
+        return _Line(kind, (False,) * len(rules().any_runs), False, _block_header(line), False)
+    runs = tuple(_rule_applies(rule, line, sent_end) for _ri, rule in rules().any_runs)
+    header = _block_header(line)
+    return _Line(None, runs, is_body(line), header, header is None and not any(runs))
 
 
-_KIND, _RUNS, _BODY, _HEADER = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
+_KIND, _RUNS, _BODY, _HEADER, _PLAIN = map(itemgetter, range(5))
 
 
 @lru_cache(maxsize=4)
-def _classified(text: str) -> tuple[LineTag, ...]:
-    """``classify_lines``, cached: ``normalise`` and ``meta`` mostly classify the same text."""
+def _classified(text: str) -> Page:
+    """The classified lines of ``text``, cached: ``normalise`` and ``meta`` mostly classify the
+    same text."""
     r = rules()
-    parts, starts, ends, stops = _split_lines(text)
+    parts = text.split("\n")
+    if parts[-1] == "":
+        parts.pop()
     lines = list(map(str.strip, parts))
     info = list(map(_line, lines))                      # 1. single lines, one cached call each
+    if all(map(_PLAIN, info)):
+        page = _plain_page(parts, lines, info, r)
+        if page is not None:
+            return page
     kinds: list[str | None] = list(map(_KIND, info))
     # the lines each context rule can concern, found once (kinds only ever get set); C-level
     # filters: most lines concern none
     n = range(len(lines))
     runs = list(map(_RUNS, info))
-    runs_at = [list(compress(n, map(itemgetter(k), runs))) for k in range(len(r.any_runs))]
+    hit = list(compress(n, map(any, runs)))             # run hits for some rule (few lines)
+    runs_at = [[i for i in hit if runs[i][k]] for k in range(len(r.any_runs))]
     body_at = list(compress(n, map(_BODY, info)))
     headers = [(i, info[i].header) for i in compress(n, map(_HEADER, info))]
 
@@ -447,7 +545,28 @@ def _classified(text: str) -> tuple[LineTag, ...]:
         _context_pass(lines, kinds, r, runs_at, body_at, headers)
         if kinds == before:
             break
-    return tuple(map(_LINE_TAG, zip(starts, ends, stops, lines, kinds)))
+    first_body = next((i for i in body_at if kinds[i] is None), len(lines))
+    return Page(tuple(parts), tuple(lines), tuple(kinds), first_body)
+
+
+def _plain_page(parts: list[str], lines: list[str], info: list[_Line], r: _Rules) -> Page | None:
+    """The page of lines that are all plain (``_Line.plain``: the text of most pages once their
+    boilerplate is gone) if none of the rules limited to the head or tail of the page hits a
+    line there, else None (the full walk decides). Then no rule can tag a line: the line rules
+    gave no kind, so no breadcrumb, no run hit and no block header; the head/tail rules hit
+    none. This is what the context passes of ``_classified`` find, without walking them."""
+    body_at = list(compress(range(len(lines)), map(_BODY, info)))
+    first, last = (body_at[0], body_at[-1]) if body_at else (len(lines), -1)
+    head, tail = range(first), range(max(first, last + 1), len(lines))
+    for where, inside in (("head", head), ("tail", tail)):
+        for i in inside:
+            if lines[i] and _region_kind(where, lines[i]) is not None:
+                return None
+    for ri, rule in r.region_runs:
+        for i in head if rule.where == "head" else tail:
+            if lines[i] and _applies(ri, lines[i]):
+                return None
+    return Page(tuple(parts), tuple(lines), (None,) * len(lines), first)
 
 
 def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules, runs_at: list[list[int]],
@@ -463,27 +582,35 @@ def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules, runs_at:
                 hits[i] = True
             _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
     # blocks: related-link lists and copyright notices
-    _mark_blocks(lines, kinds, r, headers)
+    if headers:
+        _mark_blocks(lines, kinds, r, headers)
     # head and tail of the page, around the body
     body = [i for i in body_at if kinds[i] is None]
     first, last = (body[0], body[-1]) if body else (len(lines), -1)
-    for rules_, inside in ((r.region_single["head"], range(first)),
-                           (r.region_single["tail"], range(max(first, last + 1), len(lines)))):
+    head, tail = range(first), range(max(first, last + 1), len(lines))
+    for where, inside in (("head", head), ("tail", tail)):
+        # the lines of the region still untagged, each asked once (``_region_kind``)
         for i in inside:
             line = lines[i]
-            if kinds[i] is not None or not line:
-                continue
-            for ri, rule in rules_:
-                if _applies(ri, line):
-                    kinds[i] = rule.kind
-                    break
+            if kinds[i] is None and line:
+                kind = _region_kind(where, line)
+                if kind is not None:
+                    kinds[i] = kind
     for ri, rule in r.region_runs:
-        inside = range(first) if rule.where == "head" else range(max(first, last + 1), len(lines))
+        inside = head if rule.where == "head" else tail
         hits = [False] * len(lines)
         for i in inside:
             hits[i] = kinds[i] is None and bool(lines[i]) and _applies(ri, lines[i])
         if any(hits):
             _mark_runs(lines, kinds, hits, rule.min_run, rule.kind)
+
+
+@lru_cache(maxsize=_LINE_CACHE)
+def _region_kind(where: str, line: str) -> str | None:
+    """The kind the single-line rules limited to the page ``where`` (head or tail) give a
+    (non-blank) line, or None: one cached call a line instead of one per rule."""
+    return next((rule.kind for ri, rule in rules().region_single[where] if _applies(ri, line)),
+                None)
 
 
 def _is_stat_sentence(line: str) -> bool:
@@ -580,27 +707,39 @@ def boilerplate_spans(text: str) -> list[tuple[int, int]]:
     >>> [t[a:b] for a, b in boilerplate_spans(t)]
     ['您当前的位置:首页 > 新闻\\n', '相关新闻\\n- 2022-08-29某地抓获5人']
     """
+    page = _classified(text)
     spans: list[tuple[int, int]] = []
-    for tag in _classified(text):
-        if tag.kind is not None:
-            spans.append((tag.start, tag.stop))
-            continue
-        if not tag.text:
-            continue
-        found = _inline_spans(tag.text)
-        if found:
-            line = text[tag.start:tag.end]
-            at = tag.start + len(line) - len(line.lstrip())       # where the stripped line starts
-            spans.extend((at + a, at + b) for a, b in found)
-    return _merge(spans)
+    inline = False
+    pos = 0                                    # where the line starts
+    for part, line, kind in zip(page.parts, page.lines, page.kinds):
+        stop = pos + len(part) + 1             # after its line break
+        if kind is not None:
+            if spans and spans[-1][1] == pos:  # joins the line above: one span
+                spans[-1] = (spans[-1][0], stop)
+            else:
+                spans.append((pos, stop))
+        elif line:
+            found = _inline_spans(line)
+            if found:
+                inline = True
+                at = pos + len(part) - len(part.lstrip())       # where the stripped line starts
+                spans.extend((at + a, at + b) for a, b in found)
+        pos = stop
+    if spans and spans[-1][1] > len(text):     # the last line has no line break
+        spans[-1] = (spans[-1][0], len(text))
+    # whole lines come sorted and apart; inline tokens (rule by rule) may overlap
+    return _merge(spans) if inline else spans
 
 
 @lru_cache(maxsize=_LINE_CACHE)
 def _inline_spans(line: str) -> tuple[tuple[int, int], ...]:
     """Inline tokens (image names, watermarks, bylines, credits) in a stripped kept line, as
     spans of the line, rule by rule."""
+    r = rules()
+    if r.inline_gate is not None and not r.inline_gate(line):
+        return ()                      # no inline rule's prefilter can pass (most lines)
     spans: list[tuple[int, int]] = []
-    for _kind, rx, pre in rules().inline:
+    for _kind, rx, pre in r.inline:
         if pre is None or pre(line):
             spans.extend(m.span() for m in rx.finditer(line) if m.end() > m.start())
     return tuple(spans)

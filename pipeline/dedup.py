@@ -2,7 +2,12 @@
 ``pipeline.reprints``."""
 from __future__ import annotations
 
+from operator import attrgetter
+
 from .model import Fact
+
+_START_METRIC = attrgetter("start", "metric")
+_SENT_START = attrgetter("sent_start")
 
 
 def _significant_digits(value: float) -> int:
@@ -51,14 +56,19 @@ def dedup_facts(facts: list[Fact]) -> list[Fact]:
     >>> [(x.qualifier, x.mentions) for x in dedup_facts([t, b])]
     [('more_than', 2)]
     """
-    facts = sorted(facts, key=lambda f: (f.start, f.metric))
+    facts = sorted(facts, key=_START_METRIC)
     if not facts:
         return []
-    head = min(f.sent_start for f in facts)
+    head = min(map(_SENT_START, facts))
     kept: list[Fact] = []
     by_value: dict[tuple, list[int]] = {}  # (metric, value) -> indexes into kept
     for f in facts:
-        slots = by_value.setdefault((f.metric, f.value), [])
+        key = (f.metric, f.value)
+        slots = by_value.get(key)
+        if slots is None:               # the first of its value (most): nothing to compare
+            by_value[key] = [len(kept)]
+            kept.append(f)
+            continue
         i = next((i for i in slots if _same_figure(kept[i], f, head)), None)
         if i is None:
             slots.append(len(kept))

@@ -35,7 +35,7 @@ from urllib.parse import urlparse
 
 import opencc
 
-from .boilerplate import classify_lines, is_body
+from .boilerplate import Page, _classified, charsets_compiled_once, is_body
 from .model import Meta, NormText, RawDoc
 from .normalise import _converter, half_width, t2s
 
@@ -65,6 +65,11 @@ def _compile(src: list[str] | str, frags: dict[str, str]) -> re.Pattern:
 
 @lru_cache(maxsize=1)
 def rules() -> _Rules:
+    with charsets_compiled_once():      # the CJK classes of many patterns set up once
+        return _load_rules()
+
+
+def _load_rules() -> _Rules:
     d = json.loads(resources.files("pipeline").joinpath("resources/meta.json").read_text("utf-8"))
     f = d["fragments"]
     return _Rules(
@@ -237,23 +242,21 @@ def url_date(url: str | None) -> str | None:
     return None
 
 
-def _header_date(tags) -> str | None:
+def _header_date(page: Page) -> str | None:
     """Date of a meta line before the first paragraph, or of a labelled meta line anywhere."""
     r = rules()
-    first_body = next((i for i, t in enumerate(tags) if t.kind is None and t.text and is_body(t.text)),
-                      len(tags))
-    for i, t in enumerate(tags):
-        if t.kind == "meta" and (i < first_body or r.published_label.search(t.text)):
-            iso = _first_date(t.text)
+    for i, (line, kind) in enumerate(zip(page.lines, page.kinds)):
+        if kind == "meta" and (i < page.first_body or r.published_label.search(line)):
+            iso = _first_date(line)
             if iso:
                 return iso
     return None
 
 
-def _dateline_date(tags) -> str | None:
+def _dateline_date(page: Page) -> str | None:
     """M月D日电/讯 at the start of an early paragraph, with a year the body makes certain."""
     r = rules()
-    body = [t.text for t in tags if t.kind is None and t.text]
+    body = [line for line, kind in zip(page.lines, page.kinds) if kind is None and line]
     for line in body[:4]:
         m = r.dateline.search(line)
         if not m:
@@ -292,14 +295,14 @@ def _clean_outlet(name: str) -> str | None:
     return name
 
 
-def _outlet(raw: RawDoc, tags) -> str | None:
+def _outlet(raw: RawDoc, page: Page) -> str | None:
     if raw.site_name and raw.site_name.strip():
         return raw.site_name.strip()
     r = rules()
     zones: dict[str, list[str]] = {}      # the lines of a zone, listed when a rule first asks
     for where, rx in r.outlet_rules:
         if where not in zones:
-            zones[where] = _outlet_zone(tags, where)
+            zones[where] = _outlet_zone(page, where)
         for line in zones[where]:
             m = rx.search(line)
             if m:
@@ -317,19 +320,18 @@ def _outlet(raw: RawDoc, tags) -> str | None:
     return None
 
 
-def _outlet_zone(tags, where: str) -> list[str]:
-    """The lines of ``tags`` where outlet rules of zone ``where`` look."""
+def _outlet_zone(page: Page, where: str) -> list[str]:
+    """The lines of ``page`` where outlet rules of zone ``where`` look."""
+    lines, kinds = page.lines, page.kinds
     if where == "meta":
-        return [t.text for t in tags if t.kind == "meta"]
+        return [line for line, kind in zip(lines, kinds) if kind == "meta"]
     if where == "header":
-        first_body = next((i for i, t in enumerate(tags)
-                           if t.kind is None and t.text and is_body(t.text)), len(tags))
-        return [t.text for i, t in enumerate(tags) if i < first_body and t.text
-                and t.kind in ("contact", "head", "banner", "meta", None)]
+        return [line for line, kind in zip(lines[:page.first_body], kinds)
+                if line and kind in ("contact", "head", "banner", "meta", None)]
     if where == "body":
-        return [t.text for t in tags if t.kind is None and t.text and is_body(t.text)][:3]
+        return [line for line, kind in zip(lines, kinds) if kind is None and line and is_body(line)][:3]
     if where == "legal":
-        return [t.text for t in tags if t.kind == "legal"]
+        return [line for line, kind in zip(lines, kinds) if kind == "legal"]
     raise KeyError(where)
 
 
@@ -339,17 +341,17 @@ def _title(raw: RawDoc, norm: NormText) -> str | None:
     r = rules()
     if raw.title and raw.title.strip():
         return r.title_prefix.sub("", raw.title.strip()).strip() or None
-    tags = classify_lines(norm.text)
-    for t in tags:
-        if not t.text or t.kind is not None:
+    page = _classified(norm.text)
+    for line, kind in zip(page.lines, page.kinds):
+        if not line or kind is not None:
             continue
-        m = r.title_prefix.search(t.text)
+        m = r.title_prefix.search(line)
         if m:
-            return t.text[m.end():].strip() or None
-        if is_body(t.text) and _SENT_END.search(t.text):
+            return line[m.end():].strip() or None
+        if is_body(line) and _SENT_END.search(line):
             return None                     # the article starts without a headline
-        if _headline_like(t.text):
-            return t.text
+        if _headline_like(line):
+            return line
     return None
 
 
@@ -367,8 +369,8 @@ def _headline_like(line: str) -> bool:
 def detect_meta(raw: RawDoc, norm: NormText) -> Meta:
     """Title, publication date, outlet and script of one article (see module doc)."""
     prepared = _prepared(raw.text)
-    tags = classify_lines(prepared)
-    published = (raw.published and _first_date(raw.published)) or _header_date(tags) \
-        or url_date(raw.url) or _dateline_date(tags)
-    return Meta(title=_title(raw, norm), published=published, outlet=_outlet(raw, tags),
+    page = _classified(prepared)
+    published = (raw.published and _first_date(raw.published)) or _header_date(page) \
+        or url_date(raw.url) or _dateline_date(page)
+    return Meta(title=_title(raw, norm), published=published, outlet=_outlet(raw, page),
                 script=detect_script(raw.text))
