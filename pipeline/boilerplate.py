@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -285,34 +284,28 @@ def charsets_compiled_once():
     rules are compiled (then the original is put back). Without that ``re`` internal: a no-op.
     """
     compiler = getattr(re, "_compiler", None)
-    if getattr(compiler, "_optimize_charset", None) is None:    # pragma: no cover - moved
+    original = getattr(compiler, "_optimize_charset", None)
+    if original is None:                 # pragma: no cover - a Python that moved it
         yield
         return
-    with _PATCHING:              # one at a time: each puts back what it found
-        original = compiler._optimize_charset
-        done: dict = {}
+    done: dict = {}
 
-        def optimize_charset(charset, iscased=None, fixup=None, fixes=None):
-            if fixes is not None and fixes is not getattr(compiler, "_ignorecase_fixes", None):
-                return original(charset, iscased, fixup, fixes)    # pragma: no cover
-            try:                         # ``fixes``: None or re's own constant table
-                key = (tuple(charset), iscased, fixup, fixes is None)
-                hash(key)
-            except TypeError:            # pragma: no cover - an item that cannot be a key
-                return original(charset, iscased, fixup, fixes)
-            if key not in done:
-                done[key] = original(charset, iscased, fixup, fixes)
-            out, hascased = done[key]
-            return list(out), hascased   # a list of its own for each caller, as before
-
-        compiler._optimize_charset = optimize_charset
+    def optimize_charset(charset, iscased=None, fixup=None, fixes=None):
         try:
-            yield
-        finally:
-            compiler._optimize_charset = original
+            key = (tuple(charset), iscased, fixup, id(fixes))
+            hash(key)
+        except TypeError:                # pragma: no cover - an item that cannot be a key
+            return original(charset, iscased, fixup, fixes)
+        if key not in done:
+            done[key] = original(charset, iscased, fixup, fixes)
+        out, hascased = done[key]
+        return list(out), hascased       # a list of its own for each caller, as before
 
-
-_PATCHING = threading.RLock()
+    compiler._optimize_charset = optimize_charset
+    try:
+        yield
+    finally:
+        compiler._optimize_charset = original
 
 
 @lru_cache(maxsize=1)
