@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from importlib import resources
@@ -273,49 +272,9 @@ def _first(items) -> frozenset | None:
     return None
 
 
-@contextmanager
-def charsets_compiled_once():
-    """Within it, ``re.compile`` works out each distinct character class once.
-
-    The rules repeat a few large classes (CJK ideographs ``[\\u3400-\\u9fff\\uf900-\\ufaff]``
-    in most patterns); ``re`` sets one up with a Python loop over each of its code points (1-2 ms
-    each, 28 times: most of the time taken by loading the rules, paid by every worker process).
-    The function doing it is pure, so its results are kept for the same arguments while the
-    rules are compiled (then the original is put back). Without that ``re`` internal: a no-op.
-    """
-    compiler = getattr(re, "_compiler", None)
-    original = getattr(compiler, "_optimize_charset", None)
-    if original is None:                 # pragma: no cover - a Python that moved it
-        yield
-        return
-    done: dict = {}
-
-    def optimize_charset(charset, iscased=None, fixup=None, fixes=None):
-        try:
-            key = (tuple(charset), iscased, fixup, id(fixes))
-            hash(key)
-        except TypeError:                # pragma: no cover - an item that cannot be a key
-            return original(charset, iscased, fixup, fixes)
-        if key not in done:
-            done[key] = original(charset, iscased, fixup, fixes)
-        out, hascased = done[key]
-        return list(out), hascased       # a list of its own for each caller, as before
-
-    compiler._optimize_charset = optimize_charset
-    try:
-        yield
-    finally:
-        compiler._optimize_charset = original
-
-
 @lru_cache(maxsize=1)
 def rules() -> _Rules:
     """The compiled rules of ``resources/boilerplate.json`` (loaded once)."""
-    with charsets_compiled_once():
-        return _load_rules()
-
-
-def _load_rules() -> _Rules:
     data = json.loads(resources.files("pipeline").joinpath("resources/boilerplate.json")
                       .read_text(encoding="utf-8"))
     frags = data["fragments"]

@@ -35,7 +35,7 @@ from urllib.parse import urlparse
 
 import opencc
 
-from .boilerplate import Page, _classified, charsets_compiled_once, is_body
+from .boilerplate import Page, _classified, is_body
 from .model import Meta, NormText, RawDoc
 from .normalise import _converter, half_width, t2s
 
@@ -65,11 +65,6 @@ def _compile(src: list[str] | str, frags: dict[str, str]) -> re.Pattern:
 
 @lru_cache(maxsize=1)
 def rules() -> _Rules:
-    with charsets_compiled_once():      # the CJK classes of many patterns set up once
-        return _load_rules()
-
-
-def _load_rules() -> _Rules:
     d = json.loads(resources.files("pipeline").joinpath("resources/meta.json").read_text("utf-8"))
     f = d["fragments"]
     return _Rules(

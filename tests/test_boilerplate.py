@@ -286,23 +286,3 @@ def test_ui_line_test_skipping_by_first_character_changes_nothing(parts):
         plain = (len(line) <= 60 and bool(r.ui_phrase.search(line))
                  and r.ui_sep.sub("", r.ui_phrase.sub("", line)) == "")
         assert _is_ui(line, r) == plain
-
-
-def test_rules_compiled_with_charsets_once_match_a_plain_compile():
-    # ``charsets_compiled_once`` reuses the set-up of repeated character classes: the compiled
-    # code must be the same as re.compile's (Pattern equality compares the compiled code)
-    import re
-
-    from pipeline.boilerplate import charsets_compiled_once
-
-    sources = [r"[\u3400-\u9fff\uf900-\ufaff]{2,4}(?:局|所)", r"(?i)[\u3400-\u9fff]x[a-c]",
-               r"[^\u3400-\u9fff\uf900-\ufaff]+", r"[\u3400-\u9fff\uf900-\ufaff]"]
-    re.purge()
-    with charsets_compiled_once():
-        memo = [re.compile(s) for s in sources]
-    re.purge()
-    plain = [re.compile(s) for s in sources]
-    assert all(a is not b and a == b for a, b in zip(memo, plain))
-    compiler = getattr(re, "_compiler", None)
-    if compiler is not None:                       # the original is put back
-        assert compiler._optimize_charset.__module__ == "re._compiler"
