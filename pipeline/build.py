@@ -389,6 +389,13 @@ def _system_allocator() -> None:
         pa.set_memory_pool(pa.system_memory_pool())
 
 
+# Files per batch when the build runs in this process alone: a batch is then no unit of work to
+# share, only the rows turned into Arrow tables at a time (and read before they are processed,
+# _READ_AHEAD_CHARS): 256 files instead of 32 cost 0.15 s less on 2,027 articles (fewer, larger
+# conversions; ingest's and the stages' code stay longer in the CPU caches).
+SERIAL_BATCH = 256
+
+
 @lock.holding("out")   # one build per output folder: a second one fails fast (pipeline/lock.py)
 def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool = False,
           jobs: int = 1, engine: str = "local", scheduler=None, batch_size: int = 32) -> Summary:
@@ -397,7 +404,8 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
     The tables are written as Parquet partitions of about ``cache.PART_TARGET`` inputs each,
     streaming (one partition in memory at a time). Building again into the same ``out`` reuses
     the rows of unchanged inputs and whole unchanged partitions (see ``pipeline.cache``).
-    ``jobs`` > 1 processes batches of ``batch_size`` files in that many processes;
+    ``jobs`` > 1 processes batches of ``batch_size`` files in that many processes (one process:
+    batches of at least ``SERIAL_BATCH``);
     ``engine="dask"`` sends them to the Dask scheduler at ``scheduler`` (an address, or a
     ``distributed.Client``). The result does not depend on the engine.
     """
@@ -409,6 +417,8 @@ def build(inputs: Iterable[str], out: str | os.PathLike = "data", progress: bool
     # the engine first: a cluster that cannot run fails before a long scan, and forked
     # workers do not inherit the scan's bookkeeping (they do inherit the GC setting)
     with _fewer_collections(), _Engine(jobs, engine, scheduler, version) as eng:
+        if eng.pool is None and eng.client is None:
+            batch_size = max(batch_size, SERIAL_BATCH)
         return _build(list(inputs), out, progress, eng, version, batch_size)
 
 
