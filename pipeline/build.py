@@ -633,7 +633,7 @@ def _mark_reprints(folder: Path, pending: _Pending) -> int:
         key, new = keys[t]
         path = folder / f"{t}.parquet" / part
         tmp = path.with_name(f".{part}.tmp")
-        pq.write_table(_with_duplicates(pq.read_table(path), key, new), tmp, **_WRITE)
+        pq.write_table(_with_duplicates(cache.read_parquet(path), key, new), tmp, **_WRITE)
         os.replace(tmp, path)
     return len({part for _, part in changed})
 
@@ -648,11 +648,18 @@ def _with_duplicates(tb: pa.Table, key: str, new: dict[str, str]) -> pa.Table:
 SHOW_SKIPPED = 20  # skipped inputs named one by one in the summary
 
 
+def _read_parts(folder: Path, sch: pa.Schema, columns: list[str]) -> pa.Table:
+    """``columns`` of the partitions in ``folder``, in name order (``cache.read_parquet``)."""
+    return pa.concat_tables([cache.read_parquet(p, columns)
+                             for p in sorted(folder.glob("part-*.parquet"))]
+                            or [sch.empty_table().select(columns)])
+
+
 def _summarise(folder: Path) -> dict:
     """Counts for the summary, from narrow columns of the written partitions."""
-    a = pq.read_table(folder / "articles.parquet",
-                      columns=["source", "status", "reason", "dropped_facts"])
-    f = pq.read_table(folder / "facts.parquet", columns=["metric"])
+    a = _read_parts(folder / "articles.parquet", tables.ARTICLES_SCHEMA,
+                    ["source", "status", "reason", "dropped_facts"])
+    f = _read_parts(folder / "facts.parquet", tables.FACTS_SCHEMA, ["metric"])
     ok = pc.equal(a["status"], "ok")
     reasons = a["reason"].filter(pc.invert(ok)).to_pylist()
     skipped = Counter(_reason_kind(r or "unknown") for r in reasons)
