@@ -120,12 +120,30 @@ def test_duckdb_rule_equals_the_reference_on_frames(rows, meta):
     _same_links(arts, facts)
 
 
-def test_build_marks_the_reprints_the_reference_finds(tmp_path):
+@pytest.mark.parametrize("pending", ["all", "some", "none"])
+def test_build_marks_the_reprints_the_reference_finds(tmp_path, monkeypatch, pending):
     """Synthetic articles with reprints on several sites, built through the Parquet/DuckDB
-    path: the build's duplicate_of columns equal the reference run over the same tables."""
-    from pipeline import synth
+    path: the build's duplicate_of columns equal the reference run over the same tables, whether
+    the partitions are all still in memory at the cross-article stage (written once), some of
+    them, or none (all written, then rewritten where a duplicate_of changed)."""
+    import json
+    import zlib
+
+    from pipeline import build as B, cache, synth
+    # ~10 partitions, cut by file name: the same ones in every temporary folder
+    monkeypatch.setattr(cache, "is_boundary", lambda s: zlib.crc32(Path(s).name.encode()) % 40 == 0)
+    monkeypatch.setattr(B, "PENDING_BYTES", {"all": B.PENDING_BYTES, "some": 600_000,
+                                             "none": 0}[pending])
     synth.generate(400, tmp_path / "gen", seed=11)
     build([str(tmp_path / "gen" / "synthetic")], tmp_path / "out")
+    m = json.loads((tmp_path / "out" / "current" / "manifest.json").read_text(encoding="utf-8"))
+    rewritten = m["partitions_rewritten_for_reprints"]
+    if pending == "all":
+        assert rewritten == 0
+    elif pending == "some":
+        assert 0 < rewritten < m["partitions"]
+    else:
+        assert rewritten > m["partitions"] // 2      # most partitions have a reprint
     arts, facts = read_tables(tmp_path / "out")
     a0, f0 = mark_reprints_reference(arts.drop(columns="duplicate_of"),
                                      facts.drop(columns="duplicate_of"))

@@ -35,6 +35,12 @@ def test_local_processes_write_the_same_tables(corpus, serial, tmp_path):
     _equal(tables.read_tables(tmp_path), serial)
 
 
+def test_batches_read_a_part_at_a_time_give_the_same_tables(corpus, serial, tmp_path, monkeypatch):
+    monkeypatch.setattr(build_mod, "_READ_AHEAD_CHARS", 2000)    # a few articles at a time
+    build([str(corpus)], tmp_path)
+    _equal(tables.read_tables(tmp_path), serial)
+
+
 def test_dask_cluster_writes_the_same_tables(corpus, serial, tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
