@@ -73,11 +73,6 @@ def _cut_line(text: str, start: int, end: int, quotes: bool) -> list[tuple[int, 
     return pieces
 
 
-# ``split_sentences`` walks the marks of the whole text and the line breaks in one search each
-# (one call per line of ``_cut_line`` cost more than the cutting itself).
-_MARKS_NL = re.compile("[\n" + re.escape("".join(sorted(_ENDS | set(_OPEN) | set(_CLOSE)))) + "]")
-
-
 def split_sentences(norm: NormText | str) -> list[Sentence]:
     """Sentences of the normalised text, in order, spans in normalised coordinates.
 
@@ -85,64 +80,23 @@ def split_sentences(norm: NormText | str) -> list[Sentence]:
     ['他说:“已抓获5人。”', '随后返还。', '标题']
     """
     text = norm if isinstance(norm, str) else norm.text
-    n = len(text)
-    # ``_cut_line`` with quotes, for every line at once: the same cuts, with the line end found
-    # by the search (a line break is no trailing character, quote or end mark, so the look-ahead
-    # loops of ``_cut_line`` stop at it as at the line end)
-    pieces: list[tuple[int, int]] = []
-    search = _MARKS_NL.search
-    line = a = i = 0            # start of the line, of the piece, where to search
-    first = 0                   # the line's first piece in ``pieces``
-    stack: list[str] = []
-    while True:
-        m = search(text, i)
-        i = n if m is None else m.start()
-        c = "\n" if m is None else text[i]
-        if c == "\n":                               # the line [line, i) ends
-            if stack:                               # unbalanced: re-cut without quotes
-                del pieces[first:]
-                pieces += _cut_line(text, line, i, quotes=False)
-                stack = []
-            elif a < i:
-                pieces.append((a, i))
-            if m is None:
-                break
-            line = a = i = i + 1
-            first = len(pieces)
-            continue
-        if c in _OPEN:
-            stack.append(c)
-        elif c in _CLOSE and stack and stack[-1] == _CLOSE[c]:
-            stack.pop()
-        elif c in _ENDS:
-            if stack:
-                # inside a quote: split only if the quote closes right here
-                j = i + 1
-                while j < n and text[j] in _ENDS:
-                    j += 1
-                if (j < n and len(stack) == 1 and stack[0] in _QUOTES
-                        and text[j] in _CLOSE and stack[0] == _CLOSE[text[j]]):
-                    stack.pop()
-                    j += 1
-                    while j < n and text[j] in _TRAIL and text[j] not in _OPEN:
-                        j += 1
-                    pieces.append((a, j))
-                    a = i = j
-                    continue
-            else:
-                j = i + 1
-                while j < n and text[j] in _TRAIL:
-                    j += 1
-                pieces.append((a, j))
-                a = i = j
-                continue
-        i += 1
     out: list[Sentence] = []
-    for a, b in pieces:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append(Sentence(a, b, text[a:b]))
+    pos = 0
+    n = len(text)
+    while pos <= n:
+        nl = text.find("\n", pos)
+        end = n if nl < 0 else nl
+        pieces = _cut_line(text, pos, end, quotes=True)
+        if not pieces and pos < end:
+            pieces = _cut_line(text, pos, end, quotes=False)
+        for a, b in pieces:
+            while a < b and text[a].isspace():
+                a += 1
+            while b > a and text[b - 1].isspace():
+                b -= 1
+            if b > a:
+                out.append(Sentence(a, b, text[a:b]))
+        if nl < 0:
+            break
+        pos = nl + 1
     return out
