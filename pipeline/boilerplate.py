@@ -415,7 +415,7 @@ def _link_like(line: str) -> bool:
 
 def classify_lines(text: str) -> list[LineTag]:
     """Tag every line of ``text`` with the kind of boilerplate it is (None: article text)."""
-    page = _classified(text)
+    page = classify_page(text)
     _parts, starts, ends, stops = _split_lines(text)
     return list(map(_LINE_TAG, zip(starts, ends, stops, page.lines, page.kinds)))
 
@@ -465,7 +465,7 @@ _KIND, _RUNS, _BODY, _HEADER, _PLAIN = map(itemgetter, range(5))
 
 
 @lru_cache(maxsize=4)
-def _classified(text: str) -> Page:
+def classify_page(text: str) -> Page:
     """The classified lines of ``text``, cached: ``normalise`` and ``meta`` mostly classify the
     same text."""
     r = rules()
@@ -506,7 +506,7 @@ def _plain_page(parts: list[str], lines: list[str], info: list[_Line], r: _Rules
     boilerplate is gone) if none of the rules limited to the head or tail of the page hits a
     line there, else None (the full walk decides). Then no rule can tag a line: the line rules
     gave no kind, so no breadcrumb, no run hit and no block header; the head/tail rules hit
-    none. This is what the context passes of ``_classified`` find, without walking them."""
+    none. This is what the context passes of ``classify_page`` find, without walking them."""
     body_at = list(compress(range(len(lines)), map(_BODY, info)))
     first, last = (body_at[0], body_at[-1]) if body_at else (len(lines), -1)
     head, tail = range(first), range(max(first, last + 1), len(lines))
@@ -659,7 +659,7 @@ def boilerplate_spans(text: str) -> list[tuple[int, int]]:
     >>> [t[a:b] for a, b in boilerplate_spans(t)]
     ['您当前的位置:首页 > 新闻\\n', '相关新闻\\n- 2022-08-29某地抓获5人']
     """
-    page = _classified(text)
+    page = classify_page(text)
     spans: list[tuple[int, int]] = []
     inline = False
     pos = 0                                    # where the line starts

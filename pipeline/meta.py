@@ -35,7 +35,7 @@ from urllib.parse import urlparse
 
 import opencc
 
-from .boilerplate import Page, _classified, is_body
+from .boilerplate import Page, classify_page, is_body
 from .model import Meta, NormText, RawDoc
 from .normalise import _converter, half_width, t2s
 
@@ -336,7 +336,7 @@ def _title(raw: RawDoc, norm: NormText) -> str | None:
     r = rules()
     if raw.title and raw.title.strip():
         return r.title_prefix.sub("", raw.title.strip()).strip() or None
-    page = _classified(norm.text)
+    page = classify_page(norm.text)
     for line, kind in zip(page.lines, page.kinds):
         if not line or kind is not None:
             continue
@@ -364,7 +364,7 @@ def _headline_like(line: str) -> bool:
 def detect_meta(raw: RawDoc, norm: NormText) -> Meta:
     """Title, publication date, outlet and script of one article (see module doc)."""
     prepared = _prepared(raw.text)
-    page = _classified(prepared)
+    page = classify_page(prepared)
     published = (raw.published and _first_date(raw.published)) or _header_date(page) \
         or url_date(raw.url) or _dateline_date(page)
     return Meta(title=_title(raw, norm), published=published, outlet=_outlet(raw, page),
