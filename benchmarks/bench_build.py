@@ -183,8 +183,10 @@ def peak_rss(folder: Path, jobs: int, extra: list[str] | None = None, out: Path 
             "print(json.dumps({'wall_s': time.perf_counter() - t,"
             " 'driver_mb': r(resource.RUSAGE_SELF).ru_maxrss / 1024,"
             " 'worker_mb': r(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))\n")
-    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                       check=True)
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    if p.returncode != 0:          # say why: the build's own message and traceback
+        sys.exit(f"antifraud build of {folder} failed (exit {p.returncode}):\n"
+                 f"{p.stdout[-2000:]}{p.stderr[-6000:]}")
     res = json.loads(p.stdout.strip().splitlines()[-1])
     res["summary"] = [line for line in p.stdout.splitlines() if line.startswith(("inputs", "input files"))]
     res["out"] = str(out)
