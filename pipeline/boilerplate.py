@@ -503,22 +503,16 @@ def classify_page(text: str) -> Page:
 
 def _plain_page(parts: list[str], lines: list[str], info: list[_Line], r: _Rules) -> Page | None:
     """The page of lines that are all plain (``_Line.plain``: the text of most pages once their
-    boilerplate is gone) if none of the rules limited to the head or tail of the page hits a
-    line there, else None (the full walk decides). Then no rule can tag a line: the line rules
-    gave no kind, so no breadcrumb, no run hit and no block header; the head/tail rules hit
-    none. This is what the context passes of ``classify_page`` find, without walking them."""
+    boilerplate is gone) if a context pass tags none of them, else None (the full walk of
+    ``classify_page`` decides). With no kind, run hit or block header to start from, that one
+    pass is the whole walk (the walk stops at the first pass that changes nothing); this spares
+    setting up the walk for most pages."""
     body_at = list(compress(range(len(lines)), map(_BODY, info)))
-    first, last = (body_at[0], body_at[-1]) if body_at else (len(lines), -1)
-    head, tail = range(first), range(max(first, last + 1), len(lines))
-    for where, inside in (("head", head), ("tail", tail)):
-        for i in inside:
-            if lines[i] and _region_kind(where, lines[i]) is not None:
-                return None
-    for ri, rule in r.region_runs:
-        for i in head if rule.where == "head" else tail:
-            if lines[i] and _applies(ri, lines[i]):
-                return None
-    return Page(tuple(parts), tuple(lines), (None,) * len(lines), first)
+    kinds: list[str | None] = [None] * len(lines)
+    _context_pass(lines, kinds, r, [[] for _ in r.any_runs], body_at, [])
+    if any(kinds):
+        return None
+    return Page(tuple(parts), tuple(lines), tuple(kinds), body_at[0] if body_at else len(lines))
 
 
 def _context_pass(lines: list[str], kinds: list[str | None], r: _Rules, runs_at: list[list[int]],
