@@ -899,12 +899,7 @@ _DISPOSAL = re.compile(r"将(?!近)|把|(?<![针面应相绝核反比])对(?![�
 def _right_objects(st: _Sentence, m: _Mention, limit: int) -> set[str]:
     """Objects named right after the unit (30张银行卡), before any item separator."""
     objs: set[str] = set()
-    b = min(limit, m.end + 24)
-    tokens = st.tokens
-    i = bisect_left(st._tok_starts, m.end)
-    if i == len(tokens) or tokens[i].end > b:
-        return objs  # no word right after the figure (the common case: 抓获120人，)
-    for t in st.toks(m.end, b):
+    for t in st.toks(m.end, min(limit, m.end + 24)):
         gap = st.s[m.end:t.start]
         if len(gap) > 12 or not _ITEM_SEP.isdisjoint(gap):
             break
