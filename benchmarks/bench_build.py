@@ -13,7 +13,9 @@ Speed: the same texts go through
 - tokenising once with ``jieba.lcut`` (jieba's default mode; the dictionary is loaded first,
   outside the timing);
 - JioNLP's money extractor ``jionlp.ner.extract_money`` (install it for the benchmark only:
-  ``flock /tmp/pip.lock .venv/bin/pip install jionlp``; it is not a project dependency).
+  ``flock /tmp/pip.lock .venv/bin/pip install jionlp``; it is not a project dependency);
+- a skeleton of a build (``skeleton``): read, decode, OpenCC, two regexes, no extraction -- the
+  floor any pure-Python build stands on.
 
 and it prints MB/s (of raw input bytes), articles/s, the ratios, and where our time goes, stage by
 stage. Memory: ``antifraud build`` on N synthetic articles in a subprocess, peak RSS of the driver
@@ -79,6 +81,33 @@ def texts_of(files: list[str]) -> list[str]:
     return [d.text for f in files for d in read_inputs([f]) if d.status == "ok"]
 
 
+def skeleton(files: list[str]) -> int:
+    """The floor of a Python build: read, decode, convert the script, find sentences and numbers.
+
+    Each file is read and decoded (UTF-8, else GB18030), converted with OpenCC t2s, cut into
+    sentences by one regex and searched for numbers with units by another, each match made into
+    a tuple. No boilerplate, rules, metrics, entities or tables: what remains of our time above
+    this is the extraction itself.
+    """
+    import re
+    import opencc
+    conv = opencc.OpenCC("t2s")
+    sent = re.compile(r"[^。！？!?\n]+")
+    num = re.compile(r"[0-9０-９零〇一二两三四五六七八九十百千万亿.]+[余多]?[万亿]?"
+                     r"[元名人起张个部条户家次台]")
+    n = 0
+    for f in files:
+        with open(f, "rb") as fh:
+            raw = fh.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("gb18030", "replace")
+        for s in sent.finditer(conv.convert(text)):
+            n += len([(m.start(), m.end(), m.group()) for m in num.finditer(s.group())])
+    return n
+
+
 def cpu() -> float:
     return time.process_time()
 
@@ -115,6 +144,10 @@ def speed(folders: list[Path], stage_sample: int) -> dict:
         n_money = None
         print("  (jionlp not installed: flock /tmp/pip.lock .venv/bin/pip install jionlp)")
 
+    c, w = cpu(), time.perf_counter()
+    n_num = skeleton(files)
+    rows.append(("skeleton (no extraction)", cpu() - c, time.perf_counter() - w))
+
     print(f"\nSpeed: {len(files)} files, {n_art} articles, {mb:.2f} MB raw text, one core")
     print(f"  {'':30s} {'CPU s':>8s} {'wall s':>8s} {'MB/s':>8s} {'art/s':>8s} {'ours is':>10s}")
     ours = mb / rows[0][1]
@@ -126,7 +159,9 @@ def speed(folders: list[Path], stage_sample: int) -> dict:
         res[name] = {"cpu_s": round(c, 3), "wall_s": round(w, 3), "mb_s": round(rate, 3),
                      "articles_s": round(n_art / c, 1)}
     print(f"  ({n_facts} facts extracted; jieba made {n_tok} tokens; "
-          f"jionlp found {n_money} money amounts)")
+          f"jionlp found {n_money} money amounts; the skeleton matched {n_num} numbers)")
+    print("  skeleton = the least any Python build does: read and decode every file, OpenCC t2s,\n"
+          "  cut sentences and match numbers with two regexes; no rules, entities or tables")
 
     # where our time goes: the stages of what the build runs per document (``build._process``,
     # facts rows as tuples) on a sample, plus reading
