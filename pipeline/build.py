@@ -75,7 +75,7 @@ def _process(raw: RawDoc) -> tuple[dict, list[tuple]]:
     sents = split_sentences(norm)                    # 3. sentence spans
     facts = extract_facts(norm, sents)               # 4. figures
     ents = tag_entities(norm, meta)                  # 5. region, agency, campaigns
-    facts = dedup_facts(facts)                       # 6. one fact per figure per article
+    facts = dedup_facts(facts, norm.text)            # 6. one fact per figure per article
     facts, art["dropped_facts"] = check_facts(facts) # 7. implausible values out, with reasons
 
     region = {"province": ents.province, "city": ents.city, "district": ents.district,

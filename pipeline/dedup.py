@@ -28,7 +28,30 @@ def _distinctive(value: float) -> bool:
     return _significant_digits(value) >= 2
 
 
-def _same_figure(a: Fact, b: Fact, head: int) -> bool:
+# A first line this short with more text after it is a title (a lead paragraph is longer).
+TITLE_MAX = 64
+
+
+def _heads(starts: list[int], text: str | None) -> frozenset[int]:
+    r"""The sentences of the head: the first sentence with a figure and, when it lies in a title
+    (a first line of at most ``TITLE_MAX`` characters, followed by the body), every other
+    sentence of that title (捣毁窝点3处！警方打掉一个团伙: two sentences, one title).
+
+    >>> sorted(_heads([0, 9, 30], "抓获3人！打掉团伙1个\n正文抓获3人,打掉团伙1个。"))
+    [0, 9]
+    >>> sorted(_heads([0, 9], "抓获3人！打掉团伙1个"))   # one line: no title, the first only
+    [0]
+    """
+    head = min(starts)
+    if text is None:
+        return frozenset((head,))
+    end = text.find("\n", head)
+    if end < 0 or end > TITLE_MAX or "\n" in text[:head]:
+        return frozenset((head,))
+    return frozenset(s for s in starts if s < end)
+
+
+def _same_figure(a: Fact, b: Fact, heads: frozenset[int]) -> bool:
     """Two facts with equal metric, value and qualifier state the same figure when the value is
     distinctive (2701.6万), when the clause is worded the same, or when one of them is in the
     head (title or lead: the first sentence with a figure), which summarises the body; in the head
@@ -36,15 +59,16 @@ def _same_figure(a: Fact, b: Fact, head: int) -> bool:
     body sentences (银行卡一百余张 ... 扣押一百多张银行卡, one per raid) stay two facts."""
     if (a.metric, a.value) != (b.metric, b.value) or a.sent_start == b.sent_start:
         return False  # one sentence does not repeat itself: 打掉赌博团伙3个、电诈团伙3个
-    in_head = a.sent_start == head or b.sent_start == head
+    in_head = a.sent_start in heads or b.sent_start in heads
     if a.qualifier != b.qualifier:
         return in_head  # a title rounds: 超3.5亿元 in the title, 3.5亿余元 in the body
     return _distinctive(a.value) or bool(a.figure and a.figure == b.figure) or in_head
 
 
-def dedup_facts(facts: list[Fact]) -> list[Fact]:
+def dedup_facts(facts: list[Fact], text: str | None = None) -> list[Fact]:
     """One fact per figure per article: repeats (title, lead, body) are merged into the first
     body mention, counting ``mentions``. The same number for two metrics stays two facts.
+    ``text``, the normalised text the facts were found in, tells the sentences of a title.
 
     >>> f = lambda v, s, fig: Fact("suspects_arrested", v, "人", sent_start=s, figure=fig)
     >>> [(x.value, x.mentions) for x in dedup_facts([f(130, 0, "a"), f(130, 50, "b"), f(24, 90, "c")])]
@@ -59,7 +83,7 @@ def dedup_facts(facts: list[Fact]) -> list[Fact]:
     facts = sorted(facts, key=_START_METRIC)
     if not facts:
         return []
-    head = min(map(_SENT_START, facts))
+    heads = _heads(list(map(_SENT_START, facts)), text)
     kept: list[Fact] = []
     by_value: dict[tuple, list[int]] = {}  # (metric, value) -> indexes into kept
     for f in facts:
@@ -69,14 +93,14 @@ def dedup_facts(facts: list[Fact]) -> list[Fact]:
             by_value[key] = [len(kept)]
             kept.append(f)
             continue
-        i = next((i for i in slots if _same_figure(kept[i], f, head)), None)
+        i = next((i for i in slots if _same_figure(kept[i], f, heads)), None)
         if i is None:
             slots.append(len(kept))
             kept.append(f)
             continue
         twin = kept[i]
         twin.mentions += f.mentions
-        if twin.sent_start == head and f.sent_start != head:
+        if twin.sent_start in heads and f.sent_start not in heads:
             # the body sentence is better evidence than the title, and states the qualifier
             f.mentions = twin.mentions
             if f.qualifier == twin.qualifier:

@@ -86,8 +86,11 @@ _NUMERAL = r"""
       | [零〇一二三四五六七八九十百千两] )   # or a Chinese digit (not 万/亿: 万名干部 is no figure)
     (?: [\d零〇一二三四五六七八九十百千万亿两余多]  # then digits and multipliers (7亿4707万, 三十九万)
       | \.(?=\d) | [ ](?=[万亿])                # and 余/多 inside (2600余万, 40多); possessive: no
-      | (?<=\d),(?=\d{3}(?!\d)) )*+            # backtracking on long digit runs; a thousands
-"""                                         # separator after a multiplier too: 1亿2,350万
+      | (?<=\d),(?=\d{3}(?!\d))                # backtracking on long digit runs; a thousands
+                                              # separator after a multiplier too: 1亿2,350万
+      | (?<=[零〇一二三四五六七八九十])点(?=[零〇一二三四五六七八九])  # a Chinese decimal point: 九点八
+    )*+
+"""
 
 # A character every figure holds (the first character of ``_NUMERAL``, of 百分之 and of N成).
 _NUMERAL_CHAR = re.compile(r"[\d零〇一二三四五六七八九十百千两]")
@@ -531,7 +534,8 @@ class Rules:
             [ ]?                                    # some sites space digits: 15 名
             (?P<unit>{alts(units)})                 # unit, longest first (人次 before 人)
             (?P<post>{alts(self.q_suffix)})?        # qualifier after: 以上 左右
-          | (?P<mnum>{_NUMERAL})男(?P<fnum>{_NUMERAL})女  # 拘捕5男2女: one group of 7 persons
+          | (?<![（(])                              # 拘捕5男2女: one group of 7 persons; in brackets
+            (?P<mnum>{_NUMERAL})男(?P<fnum>{_NUMERAL})女  # (拘捕七人（五男二女）) it splits a count
           | 百分之(?P<pnum>{_NUMERAL})               # 百分之三十
           | (?<![\d零〇一二三四五六七八九十百千万亿两])  # 下降近三成: tenths as a percentage
             (?P<tpre>{alts(self.q_prefix)})?

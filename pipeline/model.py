@@ -10,7 +10,7 @@ The stages, in order (see ``pipeline.build.process_document``):
 6. ``entities.tag_entities(norm, meta)``  -> ``Entities`` (region, agency, campaigns) and
    ``entities.resolve_period(fact, ...)`` per fact
    ``entities.fact_region(norm, sentence, ents)`` narrows the region of one fact
-7. ``dedup.dedup_facts(facts)``            -> facts with in-article repeats merged;
+7. ``dedup.dedup_facts(facts, norm.text)`` -> facts with in-article repeats merged;
    ``reprints.mark_reprints(articles, facts)`` -> cross-article reprints flagged (after all inputs)
 
 Offsets: every span in ``Fact``/``Sentence`` is in *normalised* text coordinates;

@@ -39,6 +39,16 @@ _THOUSANDS = re.compile(r"""
     (?![\d,])              # and is not followed by more digits (1,2345 is no group)
 """, re.VERBOSE)
 
+# A decimal point in a Chinese numeral (百分之九点八, 一点二亿): cn2an reads 九点八 but not a
+# multiplier after the fraction. The fraction is plain digits only, so a clock time such as
+# 三点二十 (twenty past three) is no number.
+_CN_DECIMAL = re.compile(r"""
+    (?P<int>[零〇一二两三四五六七八九十百千]+)   # the whole part: 九, 十二, 一百零三
+    点(?P<frac>[零〇一二三四五六七八九]+)         # the fraction, digit by digit: 八, 零五
+    (?P<mult>[万亿]?)                            # then a multiplier: 一点二亿
+""", re.VERBOSE)
+_CN_DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
+
 # A leading bare multiplier (百亿, 十余, 千万) means one of it.
 _BARE_MULT = re.compile(r"^[十百千]")
 
@@ -71,6 +81,8 @@ def parse_numeral(text: str) -> Number | None:
     Number(value=100, more_than=True)
     >>> parse_numeral("7亿4707万")
     Number(value=747070000, more_than=False)
+    >>> parse_numeral("一点二亿"), parse_numeral("三点二十")
+    (Number(value=120000000, more_than=False), None)
     >>> parse_numeral("") is None
     True
     """
@@ -93,6 +105,15 @@ def _parse(text: str) -> Number | None:
     s = _THOUSANDS.sub(lambda g: g.group().replace(",", ""), s)
     more = bool(_INNER_MORE.search(s))
     s = _INNER_MORE.sub("", s)
+    if "点" in s:
+        dec = _CN_DECIMAL.fullmatch(s)
+        if dec is None:
+            return None
+        whole = _parse(dec.group("int"))
+        if whole is None:
+            return None
+        frac = Decimal("0." + dec.group("frac").translate(_CN_DIGITS))
+        return _number(float((Decimal(whole.value) + frac) * _MULT[dec.group("mult")]), more)
     if not s or any(c not in NUMERAL_CHARS for c in s):
         return None
     if s.startswith(".") or s.endswith(".") or s.count(".") > 1:

@@ -120,6 +120,13 @@ POSITIVE = [
     case("电诈警情同比上升6.2%。", ("case_change_pct", 6.2, E), id="pct-警情-up"),
     case("全省共立诈骗案件512起、同比下降8.5%。", ("case_change_pct", -8.5, E), id="pct-subject-in-previous-item"),
     case("本港上半年共录得9,880宗诈骗案,按年上升12.4%。", ("case_change_pct", 12.4, E), id="pct-hk-按年"),
+    case("全市电诈发案数同比下降百分之十二点五。", ("case_change_pct", -12.5, E), id="pct-百分之-chinese-decimal"),
+    case("本澳首季錄得詐騙案三百宗,按年減少百分之七點二。", ("case_change_pct", -7.2, E),
+         id="pct-traditional-點-decimal"),
+    case("冻结涉案资金一点二亿元。", ("funds_frozen", 120000000, E), id="money-chinese-decimal-亿"),
+    case("警方拘捕七名男女(五男二女),涉案金额三百万元。", ("suspects_arrested", 7, E),
+         ("amount_involved", 3000000, E), id="gender-split-in-brackets-is-no-second-count"),
+    case("警方拘捕五男二女。", ("suspects_arrested", 7, E), id="gender-split-is-the-count"),
 ]
 
 
@@ -303,6 +310,29 @@ def test_title_and_body_repeat_is_one_fact():
     arrested = [f for f in facts if f.metric == "suspects_arrested"]
     assert len(arrested) == 1 and arrested[0].mentions == 2
     assert arrested[0].sent_start > 0  # the body sentence is kept as evidence
+
+
+def test_a_title_of_two_sentences_is_all_head():
+    # the title's second sentence states the body's round figure again: one fact, not two
+    text = "捣毁窝点2处!警方打掉一个诈骗团伙\n近日,警方成功打掉一个诈骗团伙,抓获嫌疑人9名。"
+    norm = normalise(text)
+    facts = dedup_facts(facts_of(text, norm), norm.text)
+    gangs = [f for f in facts if f.metric == "gangs_dismantled" and f.value == 1]
+    assert len(gangs) == 1 and gangs[0].mentions == 2
+    assert gangs[0].sent_start > text.index("\n")  # the body sentence is kept as evidence
+
+
+def test_a_one_line_text_has_no_title():
+    # a short text without a line break is no title: two raids' round values stay two
+    text = "全市抓获嫌疑人51名!甲分局打掉一个诈骗团伙!乙分局打掉1个诈骗团伙。"
+    norm = normalise(text)
+    assert [f.value for f in dedup_facts(facts_of(text, norm), norm.text)
+            if f.metric == "gangs_dismantled"] == [1, 1]
+    # the same sentences after a title line: the title is the head, the raids stay two
+    text = "全市抓获嫌疑人51名\n" + text
+    norm = normalise(text)
+    assert [f.value for f in dedup_facts(facts_of(text, norm), norm.text)
+            if f.metric == "gangs_dismantled"] == [1, 1]
 
 
 def test_round_values_in_two_raids_stay_two_facts():

@@ -31,6 +31,10 @@ VALUES = [
     ("3千", 3000),
     ("2600", 2600),
     ("4.5", 4.5),
+    ("九点八", 9.8),             # a Chinese decimal point
+    ("十二点五", 12.5),
+    ("一点二亿", 120000000),     # with a multiplier after the fraction
+    ("三点零五万", 30500),
 ]
 
 
@@ -143,3 +147,9 @@ def test_tenths_as_percent(text, value, more):
 @pytest.mark.parametrize("text", ["成员", "十成", "三成员", "零成", "", "三"])
 def test_not_tenths(text):
     assert parse_tenths(text) is None
+
+
+@pytest.mark.parametrize("text", ["三点二十", "点五", "三点", "五点十五"], ids=["clock-time", "no-whole-part",
+                                                                     "no-fraction", "fraction-with-十"])
+def test_a_point_that_is_no_decimal_is_no_number(text):
+    assert parse_numeral(text) is None
