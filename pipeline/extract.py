@@ -1132,9 +1132,25 @@ def _subset(st: _Sentence, m: _Mention, ca: int, prev_end: int, right_objs: set[
         if not earlier or cut < 0 or not _bare(head[cut + 1:], rules):
             return [], start  # only a further item of the list: 四名主脑及十一名持有人
         return [metric], prev_end + cut + 1
-    if not _bare(st.s[cue.end():m.start], rules):
+    if not (_bare(st.s[cue.end():m.start], rules) or _role_phrase(st, cue.end(), m.start)):
         return [], start
     return [metric], cue.start()
+
+
+# The longest role phrase between a subset cue and its count (其中银行、通信行业内部人员17名).
+_ROLE_PHRASE_MAX = 16
+
+
+def _role_phrase(st: _Sentence, a: int, b: int) -> bool:
+    """True if ``st.s[a:b]`` names a kind of person right before the count, in words the lexicon
+    need not know: it ends with a person noun (车手, 人员), holds no verb or blocker and no clause
+    break (其中詐欺車手712人, 其中银行、通信行业内部人员17名)."""
+    text = st.s[a:b]
+    if not 0 < len(text) <= _ROLE_PHRASE_MAX or _CLAUSE_BREAK.search(text):
+        return False
+    toks = st.toks(a, b)
+    return (bool(toks) and toks[-1].end == b and "person" in toks[-1].info.obj
+            and not any(t.info.act for t in toks))
 
 
 def _subset_of_arrest(st: _Sentence, cue_start: int, cue_end: int, m: _Mention,
@@ -1143,6 +1159,18 @@ def _subset_of_arrest(st: _Sentence, cue_start: int, cue_end: int, m: _Mention,
     is an arrest (走访群众300人，其中老人120人 is no subset of an arrest), and no victim is named
     between the cue and the figure."""
     if any("victim" in t.info.obj for t in st.toks(cue_end, m.start)):
+        return False
+    # 其中 divides the person count before it: one not counted as arrested (移交嫌疑人4.4万名，
+    # 其中在逃人员1500余名) has no arrested subset; a breakdown restating an arrest count
+    # (拘捕四十三人，当中三十一男十二女，包括…) stands for that count
+    parent = None
+    for x in st.mentions:
+        if x.end > cue_start:
+            break
+        if x.uclass == "person":
+            parent = x
+    if parent is not None and not any((y is parent or y.value == parent.value)
+                                      and f.metric == metric for y, f in st.found):
         return False
     last = st.last_act(cue_start)
     if last is None:

@@ -127,6 +127,14 @@ POSITIVE = [
     case("警方拘捕七名男女(五男二女),涉案金额三百万元。", ("suspects_arrested", 7, E),
          ("amount_involved", 3000000, E), id="gender-split-in-brackets-is-no-second-count"),
     case("警方拘捕五男二女。", ("suspects_arrested", 7, E), id="gender-split-is-the-count"),
+    case("今年以来共抓获嫌疑人860名,其中诈欺车手112人。", ("suspects_arrested", 860, E),
+         ("suspects_arrested", 112, E), id="subset-role-noun-outside-the-lexicon"),
+    case("抓获涉两卡嫌疑人320名,其中银行、通信行业内部人员9名。", ("suspects_arrested", 320, E),
+         ("suspects_arrested", 9, E), id="subset-role-phrase-with-enumeration"),
+    case("专案组抓获嫌疑人3名。经边境合作,移交电诈嫌疑人2.1万名,其中网上在逃人员800余名。",
+         ("suspects_arrested", 3, E), id="subset-of-a-hand-over-is-no-arrest"),
+    case("警方拘捕二十人,当中十二男八女,包括两名主脑。", ("suspects_arrested", 20, E),
+         ("suspects_arrested", 2, E), id="subset-after-a-breakdown-of-the-count"),
 ]
 
 
@@ -171,6 +179,7 @@ def test_enumerations(text, expected):
 # --- distractors: no fact --------------------------------------------------------------------
 NEGATIVE = [
     pytest.param("如有疑问请拨打0871-6543210或96110咨询。", id="phone-numbers"),
+    pytest.param("民警走访群众500人,其中外来务工人员120人。", id="subset-of-people-visited"),
     pytest.param("2023年5月18日,记者从市公安局获悉。", id="dates"),
     pytest.param("出动警力320余名,组成抓捕组25个。", id="staff-and-teams"),
     pytest.param("共发放宣传资料3000余份,张贴海报200张。", id="leaflets"),
