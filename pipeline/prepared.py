@@ -5,8 +5,8 @@ into the build folder the first time the build is opened, so that later opens (a
 dashboard server, the export command, a second server) read it instead of computing it again.
 
     builds/<id>/prepared/meta.json       what the files hold, and the key they are valid for
-    builds/<id>/prepared/n<LENGTH>.arrow  Arrow IPC files (zstd-compressed buffers), one per
-                                          array length; every array is a column of one of them
+    builds/<id>/prepared/n<LENGTH>.arrow  Arrow IPC files, one per array length; every array
+                                          is a column of one of them
 
 The key is the build's partition files (relative path, size, mtime), this code and the
 versions of the libraries that shape the data (pandas, pyarrow, numpy): anything else, a
@@ -17,6 +17,11 @@ build's life and are removed with it. Data only (Arrow IPC, JSON; no pickle): a 
 folder cannot make the reader run code. A folder that cannot be written (read-only data)
 simply stays unprepared. Read files are validated in full (offsets, UTF-8, dictionary
 indices) and the compressed evidence is checked when it is unpacked.
+
+The files are not compressed and are memory-mapped: the arrays are read in place from the page
+cache (1,000,000 articles: 1.1 GB on disk; open 1.0-1.3 s instead of 3.9-4.0 s with zstd, most
+of which was decompressing into fresh memory). They are replaced only by renaming a new folder
+into place (``save``): a file changed in place under a running reader would fault it (SIGBUS).
 """
 from __future__ import annotations
 
@@ -40,8 +45,7 @@ from . import query as q
 from . import tables
 
 DIRNAME = "prepared"
-VERSION = 1
-_COMPRESSION = "zstd"
+VERSION = 2                       # 2: uncompressed, memory-mapped (1: zstd)
 
 
 @lru_cache(maxsize=1)
@@ -154,11 +158,9 @@ def save(data: q.Data, build: str | os.PathLike) -> Path | None:
     except OSError:
         return None                        # read-only build folder: stays unprepared
     try:
-        opts = pa.ipc.IpcWriteOptions(compression=_COMPRESSION)
         for fname, names in meta["arrays"].items():
             t = pa.table({n: arrays[n] for n in names})
-            with pa.OSFile(str(tmp / fname), "wb") as sink, \
-                    pa.ipc.new_file(sink, t.schema, options=opts) as w:
+            with pa.OSFile(str(tmp / fname), "wb") as sink, pa.ipc.new_file(sink, t.schema) as w:
                 w.write_table(t)
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         os.chmod(tmp, build.stat().st_mode & 0o777)     # readable like the build (not 0700)
@@ -218,27 +220,29 @@ def _data(build: Path, meta: dict, arrays: dict, facts_files: list[str],
           arts: pads.Dataset) -> q.Data:
     n = int(meta["rows"])
     memory = {k[2:]: a for k, a in arrays.items() if k.startswith("m.")}
-    f = pd.DataFrame(index=pd.RangeIndex(n))
+    index = pd.RangeIndex(n)
+    frame: dict = {}                # the columns; the frame is made of them at once
     for col, cat_dtype in meta["frame"]:
         if col == "fact_id":
-            f[col] = pd.Series(memory["fact_id"].to_pandas(), index=f.index)
+            frame[col] = pd.Series(memory["fact_id"].to_pandas(), index=index)
         elif col == "value":
-            f[col] = memory["value"].to_pandas().astype("float64")
+            frame[col] = memory["value"].to_pandas().astype("float64")
         elif col == "_row":
-            f[col] = np.arange(n, dtype=np.int64)
+            frame[col] = np.arange(n, dtype=np.int64)
         elif cat_dtype:
             a = arrays["f." + col]
             codes = _np(a.indices.fill_null(-1))
             cats = pd.Index(a.dictionary.to_pandas()).astype(cat_dtype)
-            f[col] = pd.Categorical.from_codes(codes, categories=cats, validate=False)
+            frame[col] = pd.Categorical.from_codes(codes, categories=cats, validate=False)
         elif col == "camp_more":
             a = arrays["f." + col]
             more = np.full(n, None, dtype=object)
             for i in np.flatnonzero(_np(a.is_valid())).tolist():
                 more[i] = a[i].as_py()
-            f[col] = pd.Series(more, dtype=object)
+            frame[col] = pd.Series(more, index=index, dtype=object)
         else:
-            f[col] = _np(arrays["f." + col])
+            frame[col] = _np(arrays["f." + col])
+    f = pd.DataFrame(frame, index=index, copy=False)
     counting = q.Counting(**{fl.name: _np(arrays["c." + fl.name]) for fl in fields(q.Counting)
                              if "c." + fl.name in arrays})
 
