@@ -566,14 +566,33 @@ class Counting:
     tie: np.ndarray             # cumulative rows of one group and one period (or one undated
     tie_order: np.ndarray       #   article): only the largest counts; rows by (tie, -value, row)
     undated: np.ndarray         # code of (group, article) for undated rows in the rule, else -1
+    whole_keep: np.ndarray | None = None    # ``counted_mask`` of every row (the view without
+    whole_live: np.ndarray | None = None    #   filters, every session's first), made once
     cum_gse: tuple = ()         # group, start, end of the ``cum_order`` rows (contiguous;
     op_gse: tuple = ()          #   derived) and of the ``op_order`` rows
+    shared: tuple = ()          # derived: rows of reprint groups of two or more, in
+    #   ``reprint_order``; ``tie_order`` rows of ties of two or more; per row: alone in its group
 
     def __post_init__(self):
         if not self.cum_gse:
             self.cum_gse = tuple(a[self.cum_order] for a in (self.group, self.start, self.end))
         if not self.op_gse:
             self.op_gse = tuple(a[self.op_order] for a in (self.group, self.start, self.end))
+        if not self.shared:     # (the other rows are decided alone: no sort order needed)
+            n = len(self.root)
+            alone = (np.bincount(self.root, minlength=n) == 1)[self.root]
+            tie = self.tie[self.tie_order]
+            same = tie[1:] == tie[:-1]
+            tied = np.zeros(len(tie), dtype=bool)
+            tied[1:] |= same
+            tied[:-1] |= same
+            self.shared = (self.reprint_order[~alone[self.reprint_order]],
+                           self.tie_order[tied], alone)
+        if self.whole_keep is None or self.whole_live is None:
+            self.whole_keep, self.whole_live = counted_mask(self, np.ones(len(self.root), bool),
+                                                            whole=False)
+        for a in (self.whole_keep, self.whole_live):
+            a.flags.writeable = False           # shared by every view without filters
 
 
 @dataclass
@@ -998,19 +1017,24 @@ def _group_cummax(g: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(w) - g * BIG
 
 
-def counted_mask(c: Counting, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def counted_mask(c: Counting, mask: np.ndarray, whole: bool = True
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """(counted, live) row masks for the selected rows ``mask``: ``live`` after dropping repeated
-    reprints, ``counted`` after the containment rule too."""
+    reprints, ``counted`` after the containment rule too. Every row selected (and ``whole``):
+    the result made once (read-only arrays)."""
     n = len(mask)
-    sub = c.reprint_order[mask[c.reprint_order]]
+    if whole and c.whole_keep is not None and mask.all():
+        return c.whole_keep, c.whole_live
+    group_order, tie_order, alone = c.shared
+    live = mask & alone                 # a fact without reprints: live when selected
+    sub = group_order[mask[group_order]]
     r = c.root[sub]
     first = np.ones(len(sub), dtype=bool)
     first[1:] = r[1:] != r[:-1]
-    live = np.zeros(n, dtype=bool)
     live[sub[first]] = True
     absorbed = np.zeros(n, dtype=bool)
     # cumulative totals of one period: only the largest
-    t = c.tie_order[live[c.tie_order]]
+    t = tie_order[live[tie_order]]
     tg = c.tie[t]
     later = np.zeros(len(t), dtype=bool)
     later[1:] = tg[1:] == tg[:-1]

@@ -108,6 +108,23 @@ def test_query_frame_same(builds):
     assert (n.counting.root != np.arange(len(n.facts))).any()      # reprints are resolved
 
 
+def test_counted_mask_same_for_any_selection(builds):
+    """The rule on row sets no filter makes (random, dense, sparse, whole groups cut), and the
+    result kept for every row selected, equal the old rule's."""
+    o, n = builds
+    rows = len(n.facts)
+    rng = np.random.default_rng(5)
+    masks = [np.ones(rows, bool), np.zeros(rows, bool)]
+    masks += [rng.random(rows) < p for p in (0.02, 0.3, 0.7, 0.97)]
+    masks.append(n.counting.root % 2 == 0)        # reprint groups kept or dropped whole
+    for m in masks:
+        for got, want in zip(q.counted_mask(n.counting, m), old.counted_mask(o.counting, m)):
+            np.testing.assert_array_equal(got, want)
+    keep, live = q.counted_mask(n.counting, masks[0])
+    assert keep is n.counting.whole_keep and not keep.flags.writeable
+    np.testing.assert_array_equal(keep, q.counted_mask(n.counting, masks[0], whole=False)[0])
+
+
 def test_views_same(builds):
     o, n = builds
     metric = "cases_solved"
