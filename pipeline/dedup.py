@@ -2,6 +2,7 @@
 ``pipeline.reprints``."""
 from __future__ import annotations
 
+import math
 from operator import attrgetter
 
 from .model import Fact
@@ -65,6 +66,47 @@ def _same_figure(a: Fact, b: Fact, heads: frozenset[int]) -> bool:
     return _distinctive(a.value) or bool(a.figure and a.figure == b.figure) or in_head
 
 
+def _rounds(head: Fact, body: Fact) -> bool:
+    """Whether the head's approximate round figure is the body's figure rounded: a title's
+    逾5亿元 for the body's 5亿2760万余元, 近1.1亿 for 1.08亿. The head value has one or two
+    significant digits; the body value lies above it by less than one unit of its last digit
+    (逾/超/余: more than), or within half a unit on either side (约/近: about).
+
+    >>> h = Fact("funds_stopped", 5e8, "元", qualifier="more_than")
+    >>> _rounds(h, Fact("funds_stopped", 5.276e8, "元")), _rounds(h, Fact("funds_stopped", 6.1e8, "元"))
+    (True, False)
+    >>> h.qualifier = "about"
+    >>> _rounds(h, Fact("funds_stopped", 4.8e8, "元")), _rounds(h, Fact("funds_stopped", 5.6e8, "元"))
+    (True, False)
+    """
+    if (head.metric, head.unit, head.currency) != (body.metric, body.unit, body.currency) \
+            or head.qualifier not in ("more_than", "about"):
+        return False
+    digits = _significant_digits(head.value)
+    if not head.value > 0 or digits > 2:
+        return False
+    unit = 10.0 ** (math.floor(math.log10(head.value)) - digits + 1)
+    if head.qualifier == "more_than":
+        return head.value < body.value < head.value + unit
+    return abs(body.value - head.value) < unit / 2
+
+
+def _merge_rounded(kept: list[Fact], heads: frozenset[int]) -> list[Fact]:
+    """A head figure that rounds a body figure of its metric (``_rounds``) is that figure: its
+    mentions go to the body fact, the better evidence."""
+    body = [f for f in kept if f.sent_start not in heads]
+    if len(body) == len(kept) or not body:
+        return kept
+    gone = set()
+    for i, h in enumerate(kept):
+        if h.sent_start in heads and h.qualifier != "exact":
+            twin = next((b for b in body if _rounds(h, b)), None)
+            if twin is not None:
+                twin.mentions += h.mentions
+                gone.add(i)
+    return [f for i, f in enumerate(kept) if i not in gone] if gone else kept
+
+
 def dedup_facts(facts: list[Fact], text: str | None = None) -> list[Fact]:
     """One fact per figure per article: repeats (title, lead, body) are merged into the first
     body mention, counting ``mentions``. The same number for two metrics stays two facts.
@@ -106,4 +148,4 @@ def dedup_facts(facts: list[Fact], text: str | None = None) -> list[Fact]:
             if f.qualifier == twin.qualifier:
                 f.scope = twin.scope
             kept[i] = f
-    return kept
+    return _merge_rounded(kept, heads)

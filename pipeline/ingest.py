@@ -287,6 +287,10 @@ _BLOCK_TAGS = frozenset({"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "
                          "blockquote", "pre", "figure", "figcaption", "hr", "address", "center",
                          "header", "caption"})
 _CELL_TAGS = frozenset({"td", "th"})
+# List items that are only a link (<li><a>标题</a></li>): the menus, "latest news" columns and
+# related-article lists of a site, never the article. Their titles carry other stories' figures.
+_LINK_ITEM_TAGS = frozenset({"li"})
+_BLANKS = re.compile(r"\s+")
 _HEAD_TAGS = frozenset({"meta", "title", "link"})
 _HEADER_TAG = frozenset({"header"})
 _WS_NL = re.compile(r"\s*\n\s*")
@@ -446,7 +450,24 @@ def _page_soup(html: str) -> HtmlDoc:
             tag.replace_with(*[h.extract() for h in heads])
         else:
             tag.decompose()
+    for tag in _tags(soup, _LINK_ITEM_TAGS):
+        if not tag.decomposed and _only_links(_page_text(tag),
+                                              [_page_text(a) for a in _tags(tag, _LINK)]):
+            tag.decompose()
     return _html_doc_of(_page_text(soup.body or soup), title, published, url, site)
+
+
+_LINK = frozenset({"a"})
+
+
+def _only_links(text: str, link_texts: list[str]) -> bool:
+    """Whether an element's text is all inside its links (and there is some).
+
+    >>> _only_links(" 某地破获案件3起 ", ["某地破获案件3起"]), _only_links("上一篇：标题", ["标题"])
+    (True, False)
+    """
+    links = "".join(_BLANKS.sub("", t) for t in link_texts)
+    return bool(links) and _BLANKS.sub("", text) == links
 
 
 
@@ -539,11 +560,25 @@ def _page_lxml(html: str) -> HtmlDoc:
         if any(_below(h, head_set, e) for h in heads):
             raise _OddPage                                # a headline in a headline
         headlines[e] = heads
+    for e in tags:                                        # in document order, as Beautiful Soup
+        if e.tag in _LINK_ITEM_TAGS and e not in dropped and not _below(e, dropped, None):
+            links = [_text_of(a, dropped, headlines) for a in e.iterdescendants("a")
+                     if not _below(a, dropped, e)]
+            if _only_links(_text_of(e, dropped, headlines), links):
+                dropped.add(e)
     out: list[str] = []
     parent = body.getparent()
     _write_children(body, _context(parent) if parent is not None else (False, True), out,
                     dropped, headlines)
     return _html_doc_of("".join(out), title, published, url, site)
+
+
+def _text_of(e, dropped, headlines) -> str:
+    """The text ``_write_children`` writes for ``e`` (its ``_page_text``)."""
+    out: list[str] = []
+    _write_children(e, _context(e.getparent()) if e.getparent() is not None else (False, True),
+                    out, dropped, headlines)
+    return "".join(out)
 
 
 def _below(e, group, stop) -> bool:

@@ -127,6 +127,8 @@ POSITIVE = [
     case("警方拘捕七名男女(五男二女),涉案金额三百万元。", ("suspects_arrested", 7, E),
          ("amount_involved", 3000000, E), id="gender-split-in-brackets-is-no-second-count"),
     case("警方拘捕五男二女。", ("suspects_arrested", 7, E), id="gender-split-is-the-count"),
+    case("警方檢獲手提電話35部、銀行提款卡190餘張。", ("phones_seized", 35, E),
+         ("bank_cards_seized", 190, M), id="enumeration-item-银行提款卡-hk-tw"),
     case("今年以来共抓获嫌疑人860名,其中诈欺车手112人。", ("suspects_arrested", 860, E),
          ("suspects_arrested", 112, E), id="subset-role-noun-outside-the-lexicon"),
     case("抓获涉两卡嫌疑人320名,其中银行、通信行业内部人员9名。", ("suspects_arrested", 320, E),
@@ -342,6 +344,22 @@ def test_a_one_line_text_has_no_title():
     norm = normalise(text)
     assert [f.value for f in dedup_facts(facts_of(text, norm), norm.text)
             if f.metric == "gangs_dismantled"] == [1, 1]
+
+
+@pytest.mark.parametrize("title,body,merged", [
+    ("攔阻詐騙匯款逾5億元", "今年成功攔阻詐騙匯款5億2,760萬餘元。", True),
+    ("冻结涉案资金近1.1亿元", "全年冻结涉案资金1.08亿元。", True),
+    ("冻结涉案资金超3亿元", "全年冻结涉案资金4.2亿元。", False),      # not a rounding of it
+    ("冻结涉案资金3亿元", "全年冻结涉案资金3.2亿元。", False),         # the title says exactly
+    ("抓获嫌疑人逾50名", "全年冻结涉案资金50.3万元。", False),         # another metric
+], ids=["逾-trad", "近", "too-far", "exact-title", "other-metric"])
+def test_a_title_rounding_the_body_figure_is_one_fact(title, body, merged):
+    text = f"{title}\n{body}"
+    norm = normalise(text)
+    facts = dedup_facts(facts_of(text, norm), norm.text)
+    assert len(facts) == (1 if merged else 2)
+    if merged:
+        assert facts[0].sent_start > 0 and facts[0].mentions == 2  # the body's figure is kept
 
 
 def test_round_values_in_two_raids_stay_two_facts():

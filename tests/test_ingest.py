@@ -191,6 +191,17 @@ def test_html_keeps_article_headline():
     assert d.text.splitlines() == ["警方打掉团伙2个", "正文。"]
 
 
+def test_html_drops_list_items_that_are_only_links():
+    """A site's "latest news" column and related-article lists (<li><a>title</a></li>) are not
+    the article: their titles carry other stories' figures. An item with text of its own stays."""
+    page = ("<body><div class='left'><h3>最新通报</h3><ul><li><a href='/1'>某区破获盗窃案件356起</a></li>"
+            "<li> <a href='/2'>某县警方 抓获嫌疑人3名</a> </li></ul></div>"
+            "<div class='article'><p>今年以来破获电诈案件42起。</p><ul><li>冻结资金120万元,"
+            "<a href='/3'>详情</a></li></ul><p>上一篇:<a href='/4'>某市打掉团伙5个</a></p></div></body>")
+    lines = html_to_text(page).text.splitlines()
+    assert lines == ["最新通报", "今年以来破获电诈案件42起。", "冻结资金120万元,详情", "上一篇:某市打掉团伙5个"]
+
+
 def test_html_text_layout():
     """Cells side by side, <pre> lines kept apart, source line breaks joined (to nothing next to
     a Chinese character), <br> and blocks on their own lines, comments and ruby readings out."""
