@@ -98,6 +98,7 @@ def save(data: q.Data, build: str | os.PathLike) -> Path | None:
     if evidence is not None and hasattr(evidence, "result"):
         evidence = evidence.result()
     f, c = data.facts, data.counting
+    c.whole()                               # (kept with the rest)
     arrays: dict[str, pa.Array] = {}
     for name, arr in detail.memory.items():
         arrays["m." + name] = _arrow(arr)

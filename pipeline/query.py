@@ -429,6 +429,20 @@ class Rows:
 
 
 _BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="antifraud-load")
+
+
+def _in_background(fn, *args) -> Future:
+    """``fn(*args)`` on the background thread, at a lower CPU priority (nice 10; Linux sets it
+    per thread): what it makes is wanted later (evidence rows below the charts, the prepared
+    files), so it gives way to the script thread and the browser."""
+    def run():
+        try:
+            tid = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, tid, max(10, os.getpriority(os.PRIO_PROCESS, tid)))
+        except (AttributeError, OSError):
+            pass
+        return fn(*args)
+    return _BACKGROUND.submit(run)
 _DUCK: list = []
 _DUCK_LOCK = threading.Lock()
 
@@ -567,7 +581,7 @@ class Counting:
     tie_order: np.ndarray       #   article): only the largest counts; rows by (tie, -value, row)
     undated: np.ndarray         # code of (group, article) for undated rows in the rule, else -1
     whole_keep: np.ndarray | None = None    # ``counted_mask`` of every row (the view without
-    whole_live: np.ndarray | None = None    #   filters, every session's first), made once
+    whole_live: np.ndarray | None = None    #   filters, every session's first): ``whole()``
     cum_gse: tuple = ()         # group, start, end of the ``cum_order`` rows (contiguous;
     op_gse: tuple = ()          #   derived) and of the ``op_order`` rows
     shared: tuple = ()          # derived: rows of reprint groups of two or more, in
@@ -588,11 +602,22 @@ class Counting:
             tied[:-1] |= same
             self.shared = (self.reprint_order[~alone[self.reprint_order]],
                            self.tie_order[tied], alone)
-        if self.whole_keep is None or self.whole_live is None:
-            self.whole_keep, self.whole_live = counted_mask(self, np.ones(len(self.root), bool),
-                                                            whole=False)
         for a in (self.whole_keep, self.whole_live):
-            a.flags.writeable = False           # shared by every view without filters
+            if a is not None:
+                a.flags.writeable = False       # shared by every view without filters
+
+    def whole(self) -> tuple[np.ndarray, np.ndarray]:
+        """``counted_mask`` of every row, made on first use (not while a build is opened: the
+        peak memory of the open) and kept."""
+        with _WHOLE_LOCK:
+            if self.whole_keep is None or self.whole_live is None:
+                keep, live = counted_mask(self, np.ones(len(self.root), bool), whole=False)
+                keep.flags.writeable = live.flags.writeable = False
+                self.whole_keep, self.whole_live = keep, live
+        return self.whole_keep, self.whole_live
+
+
+_WHOLE_LOCK = threading.Lock()
 
 
 @dataclass
@@ -710,7 +735,7 @@ def open_build(build: str | os.PathLike, prepared: bool = True) -> Data:
     if data is None:
         data = _open_parquet(build)
         global _SAVING
-        _SAVING = _BACKGROUND.submit(_save_quietly, prep, data, build)
+        _SAVING = _in_background(_save_quietly, prep, data, build)
     return data
 
 
@@ -737,7 +762,7 @@ def _open_parquet(build: Path) -> Data:
     mem = ds.to_table(columns=[c for c in MEMORY_COLUMNS if c in names])     # on all cores
     # the compressed evidence is built on a second thread while the rest is prepared (pyarrow
     # reads and compresses without the GIL); the first evidence rows wait for it
-    evidence = _BACKGROUND.submit(lambda: TextBlocks(
+    evidence = _in_background(lambda: TextBlocks(
         b.column(0) for b in pads.dataset(build / "facts.parquet", format="parquet").to_batches(
             columns=["evidence"])))
     cols = {}
@@ -750,8 +775,10 @@ def _open_parquet(build: Path) -> Data:
         else:
             cols[c] = mem.column(c)
     del mem
-    # one array per column (taking rows from 100 chunks would concatenate them on every take)
-    cols = {c: _one_chunk(a) for c, a in cols.items()}
+    # one array per column (taking rows from 100 chunks would concatenate them on every take);
+    # each column's chunks are let go as it is replaced (lower peak memory)
+    for c in list(cols):
+        cols[c] = _one_chunk(cols[c])
     files = list(ds.files)
     detail = Rows(tables.FACTS_SCHEMA, files,
                   memory={c: cols[c] for c in MEMORY_COLUMNS if c != "duplicate_of"},
@@ -1023,8 +1050,8 @@ def counted_mask(c: Counting, mask: np.ndarray, whole: bool = True
     reprints, ``counted`` after the containment rule too. Every row selected (and ``whole``):
     the result made once (read-only arrays)."""
     n = len(mask)
-    if whole and c.whole_keep is not None and mask.all():
-        return c.whole_keep, c.whole_live
+    if whole and mask.all():
+        return c.whole()
     group_order, tie_order, alone = c.shared
     live = mask & alone                 # a fact without reprints: live when selected
     sub = group_order[mask[group_order]]
