@@ -1251,6 +1251,7 @@ def _percent(st: _Sentence) -> None:
         if not ch:
             continue  # no change word right before (上升至47%, 占比30%)
         sign = -1 if ch.group("word") in rules.percent["down"] else 1
+        yoy = _year_on_year(g, st.s[ca:g[0].start], rules)
         subj_end = ca + ch.start()
         fig_start = ca
         core = _strip_subject(st.s[ca:subj_end], rules)
@@ -1261,7 +1262,7 @@ def _percent(st: _Sentence) -> None:
             kind = last[1]
             last = (g[-1].end, kind)
             if kind:
-                for m in g:
+                for m in yoy:
                     signed = _Mention(m.start, m.end, sign * m.value, m.qualifier, "%", "percent")
                     st.found.append((signed, _Found("case_change_pct", ca, m.end)))
             continue
@@ -1277,9 +1278,24 @@ def _percent(st: _Sentence) -> None:
             kinds = [_subject_kind(core, rules)] * len(g)
         last = (g[-1].end, kinds[-1])
         for m, is_case in zip(g, kinds):
-            if is_case:
+            if is_case and m in yoy:
                 signed = _Mention(m.start, m.end, sign * m.value, m.qualifier, "%", "percent")
                 st.found.append((signed, _Found("case_change_pct", fig_start, m.end)))
+
+
+def _year_on_year(g: list[_Mention], head: str, rules: Rules) -> list[_Mention]:
+    """The changes of ``g`` that are year on year: all, unless the clause before them (``head``)
+    compares with the month or period before (环比) -- then none, or, for 同比、环比分别下降
+    19.3%、6.8%, the one in the place of the year-on-year word."""
+    seq = [head.find(w) for w in rules.percent["sequential"] if w in head]
+    if not seq:
+        return g
+    yoy = [head.find(w) for w in rules.percent["year_on_year"] if w in head]
+    if not yoy:
+        return []
+    if len(g) != 2:
+        return g   # 同比环比均下降5%: the one figure is both
+    return [g[0] if min(yoy) < min(seq) else g[1]]
 
 
 def _after_fenbie(st: _Sentence, g: list[_Mention]) -> bool:

@@ -121,6 +121,11 @@ POSITIVE = [
     case("全省共立诈骗案件512起、同比下降8.5%。", ("case_change_pct", -8.5, E), id="pct-subject-in-previous-item"),
     case("本港上半年共录得9,880宗诈骗案,按年上升12.4%。", ("case_change_pct", 12.4, E), id="pct-hk-按年"),
     case("全市电诈发案数同比下降百分之十二点五。", ("case_change_pct", -12.5, E), id="pct-百分之-chinese-decimal"),
+    case("全市电诈警情同比下降17.4%,环比上升3.1%。", ("case_change_pct", -17.4, E),
+         id="pct-环比-after-同比-is-no-case-change"),
+    case("电诈警情同比、环比分别下降19.3%、6.8%。", ("case_change_pct", -19.3, E), id="pct-同比-环比-分别"),
+    case("电诈警情环比、同比分别下降6.8%、19.3%。", ("case_change_pct", -19.3, E), id="pct-环比-同比-分别"),
+    case("刷单类警情环比下降12.4%,同比下降8%。", ("case_change_pct", -8, E), id="pct-环比-first"),
     case("本澳首季錄得詐騙案三百宗,按年減少百分之七點二。", ("case_change_pct", -7.2, E),
          id="pct-traditional-點-decimal"),
     case("冻结涉案资金一点二亿元。", ("funds_frozen", 120000000, E), id="money-chinese-decimal-亿"),
@@ -181,6 +186,7 @@ def test_enumerations(text, expected):
 # --- distractors: no fact --------------------------------------------------------------------
 NEGATIVE = [
     pytest.param("如有疑问请拨打0871-6543210或96110咨询。", id="phone-numbers"),
+    pytest.param("6月份全市电诈警情环比下降6.2%。", id="pct-环比-month-on-month"),
     pytest.param("民警走访群众500人,其中外来务工人员120人。", id="subset-of-people-visited"),
     pytest.param("2023年5月18日,记者从市公安局获悉。", id="dates"),
     pytest.param("出动警力320余名,组成抓捕组25个。", id="staff-and-teams"),
