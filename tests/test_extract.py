@@ -636,11 +636,12 @@ ROUND3 = [
     case("破获案件 36起\n抓获嫌疑人 19名", ("cases_solved", 36, E), ("suspects_arrested", 19, E),
          id="table-rows-label-space-value"),
     case("会议于9:45开始,抓获嫌疑人6名。", ("suspects_arrested", 6, E), id="clock-time-is-no-figure"),
-    # a change clause without a subject shares the subject of the change clause before it
-    case("全区电诈发案数同比下降17.3%,环比下降2.8%。",
-         ("case_change_pct", -17.3, E), ("case_change_pct", -2.8, E), id="pct-环比-inherits-发案"),
-    case("涉诈警情：同比上升4.5%，环比上升1.2%",
-         ("case_change_pct", 4.5, E), ("case_change_pct", 1.2, E), id="pct-label-环比-inherits"),
+    # a change clause without a subject shares the subject of the change clause before it (a
+    # 环比 change is none: case_change_pct is year on year)
+    case("全区电诈发案数环比下降2.8%,同比下降17.3%。",
+         ("case_change_pct", -17.3, E), id="pct-同比-inherits-发案"),
+    case("涉诈警情：环比上升1.2%，同比上升4.5%",
+         ("case_change_pct", 4.5, E), id="pct-label-同比-inherits"),
     case("破案数同比上升15%,环比上升6%。", id="pct-环比-inherits-non-case-subject"),
     case("立案数同比下降8%,破案数同比上升11%,环比上升3%。", ("case_change_pct", -8, E),
          id="pct-环比-inherits-nearest-subject"),
