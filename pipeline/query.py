@@ -1016,7 +1016,9 @@ def _counting(f: pd.DataFrame, fact_id: pa.Array, duplicate_of: pa.Array | pa.Ch
     # (one stable sort of a packed key: a lexsort over three keys sorts three times)
     dc = np.flatnonzero(in_rule & cum & dated)
     period = (group[dc] * BIG + start[dc]) * BIG          # + end: one group and one period
-    cum_order = dc[np.argsort(period + (BIG - 1 - end[dc]), kind="stable")]
+    key = period + (BIG - 1 - end[dc])
+    by_key = np.argsort(key, kind="stable")
+    cum_order = dc[by_key]
     do = np.flatnonzero(in_rule & op & dated)
     op_order = do[np.argsort(group[do] * BIG + end[do], kind="stable")]
     # ties: one group and one period, or one group and one undated article
@@ -1027,7 +1029,14 @@ def _counting(f: pd.DataFrame, fact_id: pa.Array, duplicate_of: pa.Array | pa.Ch
         undated[ud] = pd.factorize(group[ud] * (art.max() + 2) + art[ud] + 1)[0]
     tie = np.full(n, -1, np.int64)
     if len(dc):
-        tie[dc] = pd.factorize(period + end[dc])[0]
+        # one period = one run of ``cum_order`` (rows ascending within a run), numbered by
+        # first appearance like a factorize of the periods in row order (no hashing)
+        key = key[by_key]
+        new = np.ones(len(key), dtype=bool)
+        new[1:] = key[1:] != key[:-1]
+        code = np.empty(int(new.sum()), np.int64)
+        code[np.argsort(cum_order[new])] = np.arange(len(code))     # (distinct rows)
+        tie[cum_order] = code[np.cumsum(new) - 1]
     uc = np.flatnonzero(in_rule & cum & ~dated)
     if len(uc):
         tie[uc] = undated[uc] + (tie.max() + 1)
