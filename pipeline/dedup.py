@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from operator import attrgetter
 
 from .model import Fact
@@ -29,27 +30,40 @@ def _distinctive(value: float) -> bool:
     return _significant_digits(value) >= 2
 
 
-# A first line this short with more text after it is a title (a lead paragraph is longer).
+# A line this short with more text after it is a title (a lead paragraph is longer).
 TITLE_MAX = 64
+
+# A reprint's note of the original headline, a title again: (原标题:XX), 原题:XX.
+_ORIGINAL_TITLE = re.compile(r"^[(\[【]?\s*(?:原标题|原题|原文标题)\s*[:：]", re.M)
 
 
 def _heads(starts: list[int], text: str | None) -> frozenset[int]:
     r"""The sentences of the head: the first sentence with a figure and, when it lies in a title
-    (a first line of at most ``TITLE_MAX`` characters, followed by the body), every other
-    sentence of that title (捣毁窝点3处！警方打掉一个团伙: two sentences, one title).
+    (a line of at most ``TITLE_MAX`` characters, followed by the body), every other sentence of
+    that title (捣毁窝点3处！警方打掉一个团伙: two sentences, one title); and the sentences of a
+    reprint's (原标题:…) line, which states a title again.
 
     >>> sorted(_heads([0, 9, 30], "抓获3人！打掉团伙1个\n正文抓获3人,打掉团伙1个。"))
     [0, 9]
     >>> sorted(_heads([0, 9], "抓获3人！打掉团伙1个"))   # one line: no title, the first only
     [0]
+    >>> sorted(_heads([4, 9, 16, 29], "某某网\n抓获3人！打掉团伙1个\n(原标题:打掉团伙1个)\n正文。"))
+    [4, 9, 16]
     """
     head = min(starts)
     if text is None:
         return frozenset((head,))
+    out = {head}
+    line_start = text.rfind("\n", 0, head) + 1
     end = text.find("\n", head)
-    if end < 0 or end > TITLE_MAX or "\n" in text[:head]:
-        return frozenset((head,))
-    return frozenset(s for s in starts if s < end)
+    if 0 <= end and end - line_start <= TITLE_MAX:
+        out.update(s for s in starts if line_start <= s < end)
+    if "原" in text:
+        for m in _ORIGINAL_TITLE.finditer(text):
+            e = text.find("\n", m.start())
+            e = len(text) if e < 0 else e
+            out.update(s for s in starts if m.start() <= s < e)
+    return frozenset(out)
 
 
 def _same_figure(a: Fact, b: Fact, heads: frozenset[int]) -> bool:

@@ -1191,6 +1191,9 @@ def _indefinite(st: _Sentence) -> None:
             mm = rules.indefinite_re.match(st.s, t.end)
             if not mm:
                 continue
+            unit = rules.units.get(mm.group()[-1])
+            if unit is not None and unit not in spec["units"]:
+                continue  # 侦破一起…集团…案: 一起 counts a case, not a gang
             _, cb = st.clause_of(t.start)
             allowed = set(spec.get("indefinite_objects", spec["objects"]))
             objs = [o for o in st.toks(mm.end(), cb) if o.info.obj]

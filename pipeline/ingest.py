@@ -287,10 +287,13 @@ _BLOCK_TAGS = frozenset({"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "
                          "blockquote", "pre", "figure", "figcaption", "hr", "address", "center",
                          "header", "caption"})
 _CELL_TAGS = frozenset({"td", "th"})
-# List items that are only a link (<li><a>标题</a></li>): the menus, "latest news" columns and
-# related-article lists of a site, never the article. Their titles carry other stories' figures.
-_LINK_ITEM_TAGS = frozenset({"li"})
-_BLANKS = re.compile(r"\s+")
+# List items, paragraphs and minor headings that are only a link (<li><a>标题</a></li>, <p>👉
+# <a>标题</a></p>): the menus, "latest news" columns, 往期推荐 and related-article lists of a site,
+# never the article. Their titles carry other stories' figures. Not <h1>/<h2> (a headline may
+# link to its own page) nor <div> (a whole card may be one link on a list page).
+_LINK_ITEM_TAGS = frozenset({"li", "p", "dt", "dd", "h3", "h4", "h5", "h6"})
+# What is compared: letters, digits and CJK; blanks, punctuation, bullets and emoji are not text
+_NOT_WORDS = re.compile(r"[\W_]+")
 _HEAD_TAGS = frozenset({"meta", "title", "link"})
 _HEADER_TAG = frozenset({"header"})
 _WS_NL = re.compile(r"\s*\n\s*")
@@ -461,13 +464,17 @@ _LINK = frozenset({"a"})
 
 
 def _only_links(text: str, link_texts: list[str]) -> bool:
-    """Whether an element's text is all inside its links (and there is some).
+    """Whether an element's words are all inside its links (and there are some).
 
     >>> _only_links(" 某地破获案件3起 ", ["某地破获案件3起"]), _only_links("上一篇：标题", ["标题"])
     (True, False)
+    >>> _only_links("👉 【推荐】抓获12人", ["抓获12人"]), _only_links("👉", ["👉"])
+    (False, False)
+    >>> _only_links("👉 抓获12人", ["抓获12人"])
+    True
     """
-    links = "".join(_BLANKS.sub("", t) for t in link_texts)
-    return bool(links) and _BLANKS.sub("", text) == links
+    links = "".join(_NOT_WORDS.sub("", t) for t in link_texts)
+    return bool(links) and _NOT_WORDS.sub("", text) == links
 
 
 

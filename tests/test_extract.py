@@ -132,6 +132,8 @@ POSITIVE = [
     case("警方拘捕七名男女(五男二女),涉案金额三百万元。", ("suspects_arrested", 7, E),
          ("amount_involved", 3000000, E), id="gender-split-in-brackets-is-no-second-count"),
     case("警方拘捕五男二女。", ("suspects_arrested", 7, E), id="gender-split-is-the-count"),
+    case("某县警方侦破一起帮助境外诈骗集团洗钱案。", ("cases_solved", 1, E),
+         id="indefinite-一起-counts-a-case-not-the-集团-in-it"),
     case("警方檢獲手提電話35部、銀行提款卡190餘張。", ("phones_seized", 35, E),
          ("bank_cards_seized", 190, M), id="enumeration-item-银行提款卡-hk-tw"),
     case("今年以来共抓获嫌疑人860名,其中诈欺车手112人。", ("suspects_arrested", 860, E),
@@ -337,6 +339,17 @@ def test_a_title_of_two_sentences_is_all_head():
     gangs = [f for f in facts if f.metric == "gangs_dismantled" and f.value == 1]
     assert len(gangs) == 1 and gangs[0].mentions == 2
     assert gangs[0].sent_start > text.index("\n")  # the body sentence is kept as evidence
+
+
+def test_a_reprints_original_title_line_restates_the_title():
+    # a site line before the title; the reprint's (原标题:…) line states the round figure again
+    text = ("某某网 首页 新闻\n某地警方打掉一跨境团伙 抓获9人\n(原标题:某区警方侦破一起洗钱案)\n"
+            "近日,某区警方成功侦破一起洗钱案,打掉一个犯罪团伙,抓获犯罪嫌疑人9名。")
+    norm = normalise(text)
+    facts = dedup_facts(facts_of(text, norm), norm.text)
+    assert sorted((f.metric, f.value) for f in facts) == [
+        ("cases_solved", 1), ("gangs_dismantled", 1), ("suspects_arrested", 9)]
+    assert all(f.sent_start >= norm.text.index("近日") for f in facts)  # the body is the evidence
 
 
 def test_a_one_line_text_has_no_title():

@@ -200,6 +200,10 @@ def test_html_drops_list_items_that_are_only_links():
             "<a href='/3'>详情</a></li></ul><p>上一篇:<a href='/4'>某市打掉团伙5个</a></p></div></body>")
     lines = html_to_text(page).text.splitlines()
     assert lines == ["最新通报", "今年以来破获电诈案件42起。", "冻结资金120万元,详情", "上一篇:某市打掉团伙5个"]
+    # a 往期推荐 list of paragraphs, each one link behind a bullet or emoji
+    page = ("<body><p>今年以来破获电诈案件42起。</p><p><b>往期推荐</b></p><p>👉 <a href='/1'>某地抓获12人</a></p>"
+            "<p>▶<a href='/2'>挽回损失386万元</a></p></body>")
+    assert html_to_text(page).text.splitlines() == ["今年以来破获电诈案件42起。", "往期推荐"]
 
 
 def test_html_text_layout():
