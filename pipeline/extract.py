@@ -476,6 +476,10 @@ class Rules:
             (?![名部张条批些系列大举网体线直定致切步并同次再])  # not 一批/一举/一系列 ...
         """, re.VERBOSE)
         pc = self.percent
+        # the basis of a change: year on year (同比) or against the period before (环比)
+        self.basis_re = re.compile(
+            "(?P<yoy>" + "|".join(map(re.escape, pc["year_on_year"])) + ")|(?P<seq>"
+            + "|".join(map(re.escape, pc["sequential"])) + ")")
         self.change_re = re.compile(
             "(?P<word>" + "|".join(re.escape(w) for w in sorted(pc["down"] + pc["up"], key=len,
                                                                 reverse=True)) + ")了?$")
@@ -1248,13 +1252,16 @@ def _percent(st: _Sentence) -> None:
         else:
             groups.append([m])
     last: tuple[int, bool | None] | None = None  # (end, subject kind) of the last change clause
+    prev_end = 0                                 # end of the group before
     for g in groups:
         ca, _ = st.clause_of(g[0].start)
+        # the bases named after the figures before this group count (同比下降19.3%、环比下降6.8%)
+        lo, prev_end = max(ca, prev_end), g[-1].end
         ch = rules.change_re.search(st.s[ca:g[0].start])
         if not ch:
             continue  # no change word right before (上升至47%, 占比30%)
         sign = -1 if ch.group("word") in rules.percent["down"] else 1
-        yoy = _year_on_year(g, st.s[ca:g[0].start], rules)
+        yoy = _year_on_year(g, st.s, lo, rules)
         subj_end = ca + ch.start()
         fig_start = ca
         core = _strip_subject(st.s[ca:subj_end], rules)
@@ -1286,19 +1293,27 @@ def _percent(st: _Sentence) -> None:
                 st.found.append((signed, _Found("case_change_pct", fig_start, m.end)))
 
 
-def _year_on_year(g: list[_Mention], head: str, rules: Rules) -> list[_Mention]:
-    """The changes of ``g`` that are year on year: all, unless the clause before them (``head``)
-    compares with the month or period before (环比) -- then none, or, for 同比、环比分别下降
-    19.3%、6.8%, the one in the place of the year-on-year word."""
-    seq = [head.find(w) for w in rules.percent["sequential"] if w in head]
-    if not seq:
+def _year_on_year(g: list[_Mention], s: str, ca: int, rules: Rules) -> list[_Mention]:
+    """The changes of ``g`` that are year on year (the basis named last before each is 同比, or
+    none is named), not against the month or period before (环比): 警情同比下降19.3%、环比下降
+    6.8% keeps 19.3; 同比、环比分别下降19.3%、6.8% pairs the bases named before the list with
+    its figures in order; 同比环比均下降5% keeps its one figure."""
+    if "比" not in s[ca:g[-1].start] and "上月" not in s[ca:g[-1].start]:
+        return g   # no basis named at all (most): year on year by default
+    head = [m.lastgroup for m in rules.basis_re.finditer(s, ca, g[0].start)]
+    if len(g) > 1 and len(head) == len(g):
+        return [m for m, kind in zip(g, head) if kind == "yoy"]
+    if len(g) == 1 and len(set(head)) > 1:
         return g
-    yoy = [head.find(w) for w in rules.percent["year_on_year"] if w in head]
-    if not yoy:
-        return []
-    if len(g) != 2:
-        return g   # 同比环比均下降5%: the one figure is both
-    return [g[0] if min(yoy) < min(seq) else g[1]]
+    kind = head[-1] if head else "yoy"
+    out = []
+    for i, m in enumerate(g):
+        if i:
+            between = [b.lastgroup for b in rules.basis_re.finditer(s, g[i - 1].end, m.start)]
+            kind = between[-1] if between else kind
+        if kind == "yoy":
+            out.append(m)
+    return out
 
 
 def _after_fenbie(st: _Sentence, g: list[_Mention]) -> bool:
