@@ -684,19 +684,24 @@ def _synthetic_rows(columns: list) -> np.ndarray | None:
 def synthetic_articles(data: Data, mask: np.ndarray | None = None) -> tuple[int, int]:
     """(synthetic articles, all articles) among the facts of ``mask`` (default: the whole
     build). An article is synthetic when its title or outlet carries ``SYNTHETIC_MARKS``."""
-    if mask is None and data.synthetic_all is not None:
+    whole = mask is None or bool(mask.all())
+    if whole and data.synthetic_all is not None:
         return data.synthetic_all
-    codes = data.facts["article_id"].cat.codes.to_numpy()
-    k = len(data.facts["article_id"].cat.categories)
-    sel = codes if mask is None else codes[mask]
-    seen = np.bincount(sel[sel >= 0], minlength=k) > 0
+    art = data.facts["article_id"].cat
+    codes, k = art.codes.to_numpy(), len(art.categories)
+
+    def articles(rows: np.ndarray | None) -> int:
+        seen = np.zeros(k + 1, dtype=bool)          # [-1]: no article
+        seen[codes if rows is None else codes[rows]] = True
+        return int(seen[:k].sum())
+
+    n_all = articles(None if whole else mask)
     syn = data.synthetic
-    n_syn = 0
-    if syn is not None and syn.any():
-        hit = syn if mask is None else syn & mask
-        s = codes[hit]
-        n_syn = int((np.bincount(s[s >= 0], minlength=k) > 0).sum())
-    return n_syn, int(seen.sum())
+    if syn is None or not syn.any():
+        return 0, n_all
+    if syn.all():                   # every fact synthetic (``antifraud synth`` tables)
+        return n_all, n_all
+    return articles(syn if whole else syn & mask), n_all
 
 
 def read_facts(build: str | os.PathLike) -> pa.Table:
@@ -1190,6 +1195,16 @@ class Filters:
         return replace(self, **kw)
 
 
+def _any_of(codes: np.ndarray, wanted: list[int]) -> np.ndarray:
+    """``np.isin(codes, wanted)``; a few values compared one by one (no index arrays made)."""
+    if len(wanted) > 4:
+        return np.isin(codes, wanted)
+    out = np.zeros(len(codes), dtype=bool)
+    for w in wanted:
+        out |= codes == w
+    return out
+
+
 def filter_mask(data: Data, flt: Filters) -> np.ndarray:
     """Boolean row mask of the facts matching ``flt``."""
     f = data.facts
@@ -1198,7 +1213,7 @@ def filter_mask(data: Data, flt: Filters) -> np.ndarray:
     if flt.campaigns:
         want = [i for i, c in enumerate(data.campaigns) if c in set(flt.campaigns)]
         cm = np.zeros(n, dtype=bool)
-        cm[data.camp_rows[np.isin(data.camp_codes, want)]] = True
+        cm[data.camp_rows[_any_of(data.camp_codes, want)]] = True
         m &= cm
     for col, vals in (("province", (flt.province,) if flt.province else ()),
                       ("city", (flt.city,) if flt.city else ()),
@@ -1206,16 +1221,16 @@ def filter_mask(data: Data, flt: Filters) -> np.ndarray:
                       ("agency_level", flt.agency_levels), ("metric", flt.metrics),
                       ("scope", flt.scopes), ("script", flt.scripts)):
         if vals:
-            cats = f[col].cat.categories
-            codes = [cats.get_loc(v) for v in vals if v in cats]
-            m &= np.isin(f[col].cat.codes.to_numpy(), codes)
+            cat = f[col].cat
+            codes = [cat.categories.get_loc(v) for v in vals if v in cat.categories]
+            m &= _any_of(cat.codes.to_numpy(), codes)
     if flt.start is not None or flt.end is not None:
-        d = f["date"].to_numpy(dtype="datetime64[ns]")
+        d = f["date"].to_numpy()            # (datetime64[s]: compared in its own unit)
         ok = ~np.isnat(d)
         if flt.start is not None:
-            ok &= d >= np.datetime64(flt.start, "ns")
+            ok &= d >= np.datetime64(flt.start)
         if flt.end is not None:
-            ok &= d <= np.datetime64(flt.end, "ns")
+            ok &= d <= np.datetime64(flt.end)
         m &= ok
     q = flt.search.strip()
     if q and n:

@@ -70,6 +70,7 @@ def _filters(new: q.Data) -> dict[str, q.Filters]:
         "metric scope": q.Filters(metrics=("cases_solved", "funds_frozen"),
                                   scopes=("operation",)),
         "levels": q.Filters(agency_levels=("city", "district")),
+        "five metrics": q.Filters(metrics=tuple(q.options(new)["metrics"][:5])),
         "dates": q.Filters(start=lo, end=mid),
         "late": q.Filters(start=mid, end=date(hi.year, 12, 31)),
         "traditional": q.Filters(scripts=("traditional",)),
