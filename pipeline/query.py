@@ -1033,21 +1033,30 @@ def _counting(f: pd.DataFrame, fact_id: pa.Array, duplicate_of: pa.Array | pa.Ch
     if len(ud):
         undated[ud] = pd.factorize(group[ud] * (art.max() + 2) + art[ud] + 1)[0]
     tie = np.full(n, -1, np.int64)
+    value = f["value"].to_numpy(float)
+    tie_order = np.zeros(0, np.int64)       # tie rows by (tie, -value, row)
     if len(dc):
         # one period = one run of ``cum_order`` (rows ascending within a run), numbered by
-        # first appearance like a factorize of the periods in row order (no hashing)
+        # first appearance like a factorize of the periods in row order (no hashing), and
+        # put in that order run by run (no sort of every row)
         key = key[by_key]
         new = np.ones(len(key), dtype=bool)
         new[1:] = key[1:] != key[:-1]
-        code = np.empty(int(new.sum()), np.int64)
-        code[np.argsort(cum_order[new])] = np.arange(len(code))     # (distinct rows)
+        starts = np.flatnonzero(new)
+        runs = np.argsort(cum_order[starts])        # runs by code (distinct first rows)
+        code = np.empty(len(starts), np.int64)
+        code[runs] = np.arange(len(code))
         tie[cum_order] = code[np.cumsum(new) - 1]
+        size = np.diff(np.append(starts, len(key)))[runs]
+        tie_order = cum_order[np.repeat(starts[runs] - (np.cumsum(size) - size), size)
+                              + np.arange(len(key))]
+        tied = np.repeat(size > 1, size)            # ties of two or more: by -value, stably
+        sub = tie_order[tied]
+        tie_order[tied] = sub[np.lexsort((-value[sub], tie[sub]))]
     uc = np.flatnonzero(in_rule & cum & ~dated)
-    if len(uc):
+    if len(uc):                                     # (codes after every dated one)
         tie[uc] = undated[uc] + (tie.max() + 1)
-    tc = np.flatnonzero(tie >= 0)
-    value = f["value"].to_numpy(float)
-    tie_order = tc[np.lexsort((-value[tc], tie[tc]))]     # stable: ``tc`` ascending breaks ties
+        tie_order = np.concatenate([tie_order, uc[np.lexsort((-value[uc], tie[uc]))]])
     return Counting(root=root, reprint_order=reprint_order, group=group, start=start, end=end,
                     dated=dated, cum=cum, op=op, cum_order=cum_order, op_order=op_order, tie=tie,
                     tie_order=tie_order, undated=undated)

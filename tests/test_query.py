@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -277,3 +278,26 @@ def test_synthetic_tables_of_antifraud_synth_are_all_marked(tmp_path):
     data = q.load(tmp_path)
     n = data.facts["article_id"].nunique()
     assert q.synthetic_articles(data) == (n, n) and n == 30
+
+
+def test_tie_order_is_by_tie_then_larger_value_then_row():
+    """The counting order of cumulative totals of one period (made run by run from the sorted
+    periods) equals a plain sort by (tie, -value, row), dated and undated rows mixed."""
+    rng = np.random.default_rng(3)
+    for trial in range(30):
+        rows = []
+        for i in range(int(rng.integers(1, 200))):
+            dated = rng.random() < 0.7
+            rows.append({"fact_id": f"f{i}", "article_id": f"a{rng.integers(0, 20)}",
+                         "metric": str(rng.choice(["cases_solved", "funds_frozen"])),
+                         "value": float(rng.integers(1, 5)), "currency": "CNY",
+                         "scope": str(rng.choice(["cumulative", "operation"])),
+                         "agency": str(rng.choice(["甲", "乙"])),
+                         "period_end": date(2023, int(rng.integers(1, 4)), 1) if dated else None,
+                         "period_start": date(2023, 1, 1) if dated and rng.random() < 0.5
+                         else None})
+        data = q.from_frames(rows)
+        c, value = data.counting, data.facts["value"].to_numpy(float)
+        tc = np.flatnonzero(c.tie >= 0)
+        np.testing.assert_array_equal(c.tie_order, tc[np.lexsort((-value[tc], c.tie[tc]))],
+                                      err_msg=str(trial))
