@@ -85,7 +85,7 @@ _NUMERAL = r"""
     (?: \d++(?:,\d{3})*+(?:\.\d++)?+       # Arabic digits: 2701.6, 12,345
       | [零〇一二三四五六七八九十百千两] )   # or a Chinese digit (not 万/亿: 万名干部 is no figure)
     (?: [\d零〇一二三四五六七八九十百千万亿两余多]  # then digits and multipliers (7亿4707万, 三十九万)
-      | \.(?=\d) | [ ](?=[万亿])                # and 余/多 inside (2600余万, 40多); possessive: no
+      | \.(?=\d) | [ ](?=[万亿余多])            # and 余/多 inside (2600余万, 40多, 300 余); possessive: no
       | (?<=\d),(?=\d{3}(?!\d))                # backtracking on long digit runs; a thousands
                                               # separator after a multiplier too: 1亿2,350万
       | (?<=[零〇一二三四五六七八九十])点(?=[零〇一二三四五六七八九])  # a Chinese decimal point: 九点八
@@ -482,7 +482,7 @@ class Rules:
             + "|".join(map(re.escape, pc["sequential"])) + ")")
         self.change_re = re.compile(
             "(?P<word>" + "|".join(re.escape(w) for w in sorted(pc["down"] + pc["up"], key=len,
-                                                                reverse=True)) + ")了?$")
+                                                                reverse=True)) + ")了?[ ]?$")
         # The scope cue patterns. The build runs them through their scanners only: the plain
         # regexes (``period_re`` ...) are compiled when something else asks for them.
         sc = data["scope"]
@@ -532,8 +532,8 @@ class Rules:
         return rf"""
             (?<![\dA-Za-z._\-/#＃@])               # not the tail of a code, phone number or file name,
             (?<![\dA-Za-z]:)                       # nor of a time (10:30); 破获案件:58起 is a figure
-            (?P<pre>{alts(self.q_prefix)})?         # qualifier before: 逾 约 近 超过
-            (?P<cur>{alts(self.money_prefixes)})?   # currency before: 人民币 新台币 HK$
+            (?:(?P<pre>{alts(self.q_prefix)})[ ]?)?    # qualifier before: 逾 约 近 超过 (超 1200万)
+            (?:(?P<cur>{alts(self.money_prefixes)})[ ]?)?  # currency before: 人民币 新台币 HK$
             (?P<num>{_NUMERAL})
             [ ]?                                    # some sites space digits: 15 名
             (?P<unit>{alts(units)})                 # unit, longest first (人次 before 人)
@@ -545,6 +545,7 @@ class Rules:
             (?P<tpre>{alts(self.q_prefix)})?
             (?P<tnum>[一二两三四五六七八九\d]成半?[多余]?)
             (?![员为功本立果熟交年人效绩型分份都倍])   # not 成员, 成为, 成功 ...
+            (?P<tpost>{alts(self.q_suffix)})?          # 三成以上
           | (?<=[将把对])(?P<bnum>\d{{1,4}})(?=[\u4e00-\u9fa5])  # 将15涉嫌...嫌疑人抓获: classifier left out
         """
 
@@ -637,10 +638,11 @@ def _mentions(s: str, rules: Rules) -> list[_Mention]:
         elif m.group("tnum") is not None:
             t = parse_tenths(m.group("tnum"))
             if t is not None:
-                q = m.group("tpre")
+                q, qpost = m.group("tpre", "tpost")
                 out.append(_Mention(m.start(), m.end(), t.value,
                                     rules.q_prefix[q] if q else
-                                    ("more_than" if t.more_than else "exact"), "%", "percent"))
+                                    "more_than" if t.more_than else
+                                    rules.q_suffix[qpost] if qpost else "exact", "%", "percent"))
             continue
         elif m.group("pnum") is not None:
             num_text, unit, uclass = m.group("pnum"), "%", "percent"

@@ -135,6 +135,12 @@ POSITIVE = [
     case("警方拘捕七名男女(五男二女),涉案金额三百万元。", ("suspects_arrested", 7, E),
          ("amount_involved", 3000000, E), id="gender-split-in-brackets-is-no-second-count"),
     case("警方拘捕五男二女。", ("suspects_arrested", 7, E), id="gender-split-is-the-count"),
+    # spaces that sites put around Arabic numbers
+    case("查获电话卡 300 余张。", ("sim_cards_seized", 300, M), id="space-before-余"),
+    case("全县冻结涉案资金超 1200 万元。", ("funds_frozen", 12000000, M), id="space-after-qualifier-超"),
+    case("抓获涉诈人员近 40 名。", ("suspects_arrested", 40, A), id="space-after-qualifier-近"),
+    case("全县电诈发案同比下降 23.7%。", ("case_change_pct", -23.7, E), id="space-after-change-word"),
+    case("全市发案数同比下降三成以上。", ("case_change_pct", -30, M), id="tenths-以上"),
     case("某县警方侦破一起帮助境外诈骗集团洗钱案。", ("cases_solved", 1, E),
          id="indefinite-一起-counts-a-case-not-the-集团-in-it"),
     case("警方檢獲手提電話35部、銀行提款卡190餘張。", ("phones_seized", 35, E),
