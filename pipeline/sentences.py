@@ -29,9 +29,15 @@ _MARKS = re.compile("[" + re.escape("".join(sorted(_ENDS | set(_OPEN) | set(_CLO
 _END_MARKS = re.compile("[" + re.escape("".join(sorted(_ENDS))) + "]")
 
 
+# What may stand before a headline bracket that opens a sentence or post: blanks and #topic# tags
+# (#反诈进行时# 【抓获21人！冻结资金600余万元】近日,…): the bracket ends a sentence, a headline's.
+_BEFORE_HEADLINE = re.compile(r"\s*(?:#[^#\n]{1,40}#\s*)*")
+
+
 def _cut_line(text: str, start: int, end: int, quotes: bool) -> list[tuple[int, int]]:
     """Cut points of ``text[start:end]`` (one line): list of [a, b) pieces covering it."""
     pieces, a, i, stack = [], start, start, []
+    headline = False        # a 【…】 opened the sentence (after #topic# tags) and is still open
     marks = _MARKS if quotes else _END_MARKS
     while True:
         m = marks.search(text, i, end)
@@ -41,8 +47,15 @@ def _cut_line(text: str, start: int, end: int, quotes: bool) -> list[tuple[int, 
         c = text[i]
         if quotes and c in _OPEN:
             stack.append(c)
+            if c == "【" and len(stack) == 1 and _BEFORE_HEADLINE.fullmatch(text, a, i):
+                headline = True
         elif quotes and c in _CLOSE and stack and stack[-1] == _CLOSE[c]:
             stack.pop()
+            if headline and not stack:
+                headline = False
+                pieces.append((a, i + 1))
+                a = i = i + 1
+                continue
         elif c in _ENDS:
             if stack and quotes:
                 # inside a quote: split only if the quote closes right here
@@ -78,6 +91,8 @@ def split_sentences(norm: NormText | str) -> list[Sentence]:
 
     >>> [s.text for s in split_sentences("他说:“已抓获5人。”随后返还。\\n标题 ")]
     ['他说:“已抓获5人。”', '随后返还。', '标题']
+    >>> [s.text for s in split_sentences("#反诈# 【抓获21人!冻结60万元】近日,警方抓获21人。")]
+    ['#反诈# 【抓获21人!冻结60万元】', '近日,警方抓获21人。']
     """
     text = norm if isinstance(norm, str) else norm.text
     out: list[Sentence] = []

@@ -361,6 +361,14 @@ def test_a_reprints_original_title_line_restates_the_title():
     assert all(f.sent_start >= norm.text.index("近日") for f in facts)  # the body is the evidence
 
 
+def test_a_posts_headline_bracket_is_head():
+    text = "#反诈进行时# 【抓获21人!冻结资金600余万元】近日,警方抓获犯罪嫌疑人21名,冻结涉案资金600余万元。"
+    norm = normalise(text)
+    facts = dedup_facts(facts_of(text, norm), norm.text)
+    assert sorted((f.metric, f.value, f.mentions) for f in facts) == [
+        ("funds_frozen", 6000000, 2), ("suspects_arrested", 21, 2)]
+
+
 def test_a_one_line_text_has_no_title():
     # a short text without a line break is no title: two raids' round values stay two
     text = "全市抓获嫌疑人51名!甲分局打掉一个诈骗团伙!乙分局打掉1个诈骗团伙。"

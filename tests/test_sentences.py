@@ -70,3 +70,12 @@ def test_balanced_quotes_stay_whole(parts):
     assert any(quoted in s for s in sents)
     for s in sents:
         assert s.count("“") == s.count("”")
+
+
+def test_a_headline_bracket_opening_a_post_is_its_own_sentence():
+    # a Weibo post: #topic# tags, a 【headline】 with a sentence end inside, then the body
+    text = "#反诈进行时# 【抓获21人!冻结资金600余万元】近日,警方抓获嫌疑人21名。【警方提醒】勿转账。"
+    assert [s.text for s in split_sentences(text)] == [
+        "#反诈进行时# 【抓获21人!冻结资金600余万元】", "近日,警方抓获嫌疑人21名。", "【警方提醒】", "勿转账。"]
+    # a bracket inside a sentence stays in it
+    assert [s.text for s in split_sentences("他说【注意】不要转账。")] == ["他说【注意】不要转账。"]
