@@ -33,6 +33,10 @@ def _distinctive(value: float) -> bool:
 # A line this short with more text after it is a title (a lead paragraph is longer).
 TITLE_MAX = 64
 
+# A post's headline in brackets (after #topic# tags): #破案进行时# 【一夜打掉2个窝点】 (split
+# off as a sentence of its own: pipeline/sentences.py), a title again.
+_BRACKET_HEADLINE = re.compile(r"(?:#[^#\n]{1,40}#\s*)*【[^】\n]{1,80}】")
+
 # A reprint's note of the original headline, a title again: (原标题:XX), 原题:XX.
 _ORIGINAL_TITLE = re.compile(r"^[(\[【]?\s*(?:原标题|原题|原文标题)\s*[:：]", re.M)
 
@@ -41,7 +45,7 @@ def _heads(starts: list[int], text: str | None) -> frozenset[int]:
     r"""The sentences of the head: the first sentence with a figure and, when it lies in a title
     (a line of at most ``TITLE_MAX`` characters, followed by the body), every other sentence of
     that title (捣毁窝点3处！警方打掉一个团伙: two sentences, one title); and the sentences of a
-    reprint's (原标题:…) line, which states a title again.
+    reprint's (原标题:…) line and a post's 【headline】, which state a title again.
 
     >>> sorted(_heads([0, 9, 30], "抓获3人！打掉团伙1个\n正文抓获3人,打掉团伙1个。"))
     [0, 9]
@@ -58,6 +62,8 @@ def _heads(starts: list[int], text: str | None) -> frozenset[int]:
     end = text.find("\n", head)
     if 0 <= end and end - line_start <= TITLE_MAX:
         out.update(s for s in starts if line_start <= s < end)
+    if "【" in text:
+        out.update(s for s in starts if _BRACKET_HEADLINE.match(text, s))
     if "原" in text:
         for m in _ORIGINAL_TITLE.finditer(text):
             e = text.find("\n", m.start())

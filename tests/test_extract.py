@@ -198,6 +198,8 @@ def test_enumerations(text, expected):
 NEGATIVE = [
     pytest.param("如有疑问请拨打0871-6543210或96110咨询。", id="phone-numbers"),
     pytest.param("6月份全市电诈警情环比下降6.2%。", id="pct-环比-month-on-month"),
+    pytest.param("今年以来,全市两级法院共审结电信网络诈骗及其关联犯罪案件412件。",
+                 id="court-cases-concluded-关联-is-no-verb-here"),
     pytest.param("民警走访群众500人,其中外来务工人员120人。", id="subset-of-people-visited"),
     pytest.param("2023年5月18日,记者从市公安局获悉。", id="dates"),
     pytest.param("出动警力320余名,组成抓捕组25个。", id="staff-and-teams"),
@@ -367,6 +369,15 @@ def test_a_posts_headline_bracket_is_head():
     facts = dedup_facts(facts_of(text, norm), norm.text)
     assert sorted((f.metric, f.value, f.mentions) for f in facts) == [
         ("funds_frozen", 6000000, 2), ("suspects_arrested", 21, 2)]
+
+
+def test_a_later_posts_headline_bracket_is_head_too():
+    text = ("#国庆反诈# 国庆前三天,反诈中心推送预警信息1234条。\n"
+            "#破案进行时# 【一夜打掉2个窝点】9月30日晚,警方捣毁电诈窝点2个,抓获嫌疑人15名。")
+    norm = normalise(text)
+    facts = dedup_facts(facts_of(text, norm), norm.text)
+    gangs = [f for f in facts if f.metric == "gangs_dismantled"]
+    assert [(f.value, f.mentions) for f in gangs] == [(2, 2)]
 
 
 def test_a_one_line_text_has_no_title():
