@@ -881,6 +881,7 @@ def _prepare(col: dict, build: str, detail: pa.Table | Rows, search: Search,
     period_start = _datetimes(col["period_start"])
     end = _datetimes(col["period_end"])
     f["date"] = np.where(np.isnat(end), published, end)
+    del published, end          # (a million articles: 36 MB each; the open's peak is below)
     # region label: the most specific level, with its city where there is a district
     codes = [f[c].cat.codes.to_numpy().astype(np.int64) for c in ("province", "city", "district")]
     sizes = [len(f[c].cat.categories) + 1 for c in ("province", "city", "district")]
@@ -901,6 +902,7 @@ def _prepare(col: dict, build: str, detail: pa.Table | Rows, search: Search,
     lab_codes, lab_names = pd.factorize(pd.Index(labels, dtype="str"))
     f["region_label"] = pd.Categorical.from_codes(
         lab_codes[combo] if n else np.zeros(0, np.int64), categories=lab_names)
+    del codes, packed, combo
     # campaigns: membership pairs and the first named
     camps = col["campaigns"]
     camps = camps.combine_chunks() if isinstance(camps, pa.ChunkedArray) else camps
@@ -994,6 +996,7 @@ def _counting(f: pd.DataFrame, fact_id: pa.Array, duplicate_of: pa.Array | pa.Ch
         if not step.any():
             break
         root = np.where(step, p, root)
+    del rows, parent, p, step
     # by (root, is a reprint, row): one stable sort of a nearly sorted key (roots mostly = row)
     reprint_order = np.argsort(root * 2 + is_reprint, kind="stable")
     # 2. groups of the containment rule
@@ -1009,6 +1012,7 @@ def _counting(f: pd.DataFrame, fact_id: pa.Array, duplicate_of: pa.Array | pa.Ch
     packed = ((f["agency"].cat.codes.to_numpy().astype(np.int64) * (len(pct) + 1) + mcodes + 1)
               * (len(cur.cat.categories) + 1) + ccodes)
     group = np.where(eligible, pd.factorize(packed)[0] if n else packed, -1).astype(np.int64)
+    del mcodes, ccodes, packed, eligible
     date = f["date"].to_numpy(dtype="datetime64[s]")
     dated = ~np.isnat(date)
     end = _days(date)
