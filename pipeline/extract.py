@@ -482,7 +482,7 @@ class Rules:
             + "|".join(map(re.escape, pc["sequential"])) + ")")
         self.change_re = re.compile(
             "(?P<word>" + "|".join(re.escape(w) for w in sorted(pc["down"] + pc["up"], key=len,
-                                                                reverse=True)) + ")了?[ ]?$")
+                                                                reverse=True)) + ")了?[ :]?$")
         # The scope cue patterns. The build runs them through their scanners only: the plain
         # regexes (``period_re`` ...) are compiled when something else asks for them.
         sc = data["scope"]
@@ -1257,6 +1257,10 @@ def _percent(st: _Sentence) -> None:
     prev_end = 0                                 # end of the group before
     for g in groups:
         ca, _ = st.clause_of(g[0].start)
+        if ca == g[0].start and st.s[ca - 1:ca] == ":":
+            before = st.clause_before(ca)     # a bulletin line: 发案数同比下降:17.3%
+            if before is not None:
+                ca = before[0]
         # the bases named after the figures before this group count (同比下降19.3%、环比下降6.8%)
         lo, prev_end = max(ca, prev_end), g[-1].end
         ch = rules.change_re.search(st.s[ca:g[0].start])

@@ -8,7 +8,8 @@ Steps, in order, each keeping the offset map (``NormText.offsets``):
 3. traditional -> simplified with OpenCC (Hong Kong / Taiwan variants where the text is from there);
 4. full-width ASCII forms (digits, letters, ，：；（）％ …) and the ideographic space -> half-width;
 5. drop site boilerplate (navigation, related-link lists, comment forms, watermark tokens ...)
-   found by ``pipeline.boilerplate.boilerplate_spans``.
+   found by ``pipeline.boilerplate.boilerplate_spans``;
+6. undo the line breaks of a hard-wrapped text (a report copied from a PDF: ``hard_wraps``).
 
 ``normalise`` is idempotent: normalising normalised text changes nothing.
 """
@@ -246,6 +247,80 @@ def normalise(text: str) -> NormText:
 
 
 def _clean(text: str, offsets: Sequence[int]) -> tuple[str, Sequence[int]]:
-    """Half-width forms, then boilerplate (navigation, related links, footers) removed."""
+    """Half-width forms, then boilerplate (navigation, related links, footers) removed, then
+    the line breaks of a hard-wrapped text (copied from a PDF) undone."""
     text = half_width(text)
-    return _delete(text, offsets, boilerplate_spans(text))
+    text, offsets = _delete(text, offsets, boilerplate_spans(text))
+    return _delete(text, offsets, hard_wraps(text))
+
+
+# A page number between two pages of a copied PDF: "- 3 -", "—3—", "3".
+_PAGE_NUMBER = re.compile(r"\s*[-—–]?\s*\d{1,3}\s*[-—–]?\s*")
+# Ends a sentence or clause: a full line ending in one of these ended it there.
+_SENTENCE_END = frozenset("。!?！？;；:：")
+# Starts an item of a list (一、 (二) 3. 4、): the line before it ended.
+_LIST_ITEM = re.compile(r"\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、](?!\d))")
+_WRAP_MIN = 30          # display width (CJK 2, ASCII 1) of the shortest wrap width considered
+
+
+def _width(line: str) -> int:
+    """Display width: 2 for a CJK character, 1 for ASCII (from the UTF-8 length).
+
+    >>> _width("抓获12人"), _width("    ab")
+    (8, 6)
+    """
+    return (len(line.encode("utf-8")) + len(line)) // 2
+
+
+def hard_wraps(text: str) -> list[tuple[int, int]]:
+    r"""Spans to delete so that a hard-wrapped text (a report copied from a PDF: every full line
+    cut at one width, mid-sentence, page numbers between pages) reads as paragraphs again.
+
+    The wrap width is the width most lines of 30 or more have (within a tolerance for narrow
+    punctuation): at least 4 lines, and half of all lines with text, most of the lines that
+    reach it not ending a sentence (a bulletin of "label: value" lines is no such text). A full line then joins the next line unless that one is indented (a paragraph
+    starts), blank-and-then-indented, or ends the text; blank lines and page numbers between
+    them go too. Text without such lines is left as it is, which keeps ``normalise``
+    idempotent: joined lines are longer than the wrap width.
+
+    >>> t = ("    今年以来某县公安局共破获电信网络诈骗\n案件163起,同比上升9.4%;抓获犯罪嫌疑人\n"
+    ...      "217名;打掉犯罪团伙16个;冻结涉案资金\n1.37亿元,为群众挽回经济损失260余万\n\n"
+    ...      "- 1 -\n\n元。\n    下一步将持续开展打击整治行动。")
+    >>> print("".join(t[i] for i in range(len(t)) if not any(a <= i < b for a, b in hard_wraps(t))))
+        今年以来某县公安局共破获电信网络诈骗案件163起,同比上升9.4%;抓获犯罪嫌疑人217名;打掉犯罪团伙16个;冻结涉案资金1.37亿元,为群众挽回经济损失260余万元。
+        下一步将持续开展打击整治行动。
+    """
+    if text.count("\n") < 4:
+        return []
+    lines, pos = [], 0
+    for line in text.split("\n"):
+        lines.append((pos, line))
+        pos += len(line) + 1
+    widths = [_width(line.rstrip()) for _, line in lines]
+    wide = [w for w in widths if w >= _WRAP_MIN]
+    if len(wide) < 4:
+        return []
+    best, support = 0, 0
+    for w in set(wide):
+        tol = max(6, w // 8)
+        n = sum(1 for x in wide if abs(x - w) <= tol)
+        if n > support or (n == support and w > best):
+            best, support = w, n
+    text_lines = sum(1 for _, line in lines if line.strip() and not _PAGE_NUMBER.fullmatch(line))
+    if support < 4 or support < 0.5 * text_lines:
+        return []   # most lines are not of one width: a list, a bulletin, ordinary paragraphs
+    # a full line reaches the wrap width, or passes it (a line with more full-width quotes)
+    full = [i for i, w in enumerate(widths) if w >= best - max(6, best // 8)]
+    if sum(lines[i][1].rstrip()[-1] in _SENTENCE_END for i in full) > 0.4 * len(full):
+        return []
+    spans = []
+    for i in full:
+        j = i + 1       # the next line with text, past blank lines and page numbers
+        while j < len(lines) and (not lines[j][1].strip() or _PAGE_NUMBER.fullmatch(lines[j][1])):
+            j += 1
+        if (j >= len(lines) or lines[j][1][:1].isspace() or lines[i][1].rstrip()[-1] in _SENTENCE_END
+                or _LIST_ITEM.match(lines[j][1])):
+            continue
+        a = lines[i][0] + len(lines[i][1].rstrip())
+        spans.append((a, lines[j][0]))
+    return spans

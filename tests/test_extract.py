@@ -129,6 +129,7 @@ POSITIVE = [
     case("全区电诈警情同比下降19.3%、环比下降6.8%。", ("case_change_pct", -19.3, E), id="pct-、环比-in-one-clause"),
     case("全区电诈警情环比下降6.8%、同比下降19.3%。", ("case_change_pct", -19.3, E), id="pct-环比、同比-in-one-clause"),
     case("发案数同比环比均下降5%。", ("case_change_pct", -5, E), id="pct-同比环比均"),
+    case("发案数同比下降：１７．３％", ("case_change_pct", -17.3, E), id="pct-bulletin-label-line"),
     case("本澳首季錄得詐騙案三百宗,按年減少百分之七點二。", ("case_change_pct", -7.2, E),
          id="pct-traditional-點-decimal"),
     case("冻结涉案资金一点二亿元。", ("funds_frozen", 120000000, E), id="money-chinese-decimal-亿"),

@@ -94,3 +94,39 @@ def test_has_romanisation_covers_every_part(text, a, b):
         assert strip_romanisation(text[a:b]) == text[a:b]
     else:
         assert strip_romanisation(text) != text
+
+
+# --- hard-wrapped text (a report copied from a PDF) --------------------------------------------
+_WRAPPED = ("某县公安局\n关于打击治理电信网络诈骗工作情况的报告\n"
+            "    今年以来,全县公安机关持续开展打击治理电信网\n"
+            "络诈骗专项行动,全年共破获电信网络诈骗案件163\n"
+            "起,同比上升9.4%;抓获犯罪嫌疑人217名,打掉犯罪\n"
+            "团伙16个;冻结涉案资金1.37亿元,为群众挽回经济损\n"
+            "失260余万元。\n\n- 1 -\n\n"
+            "    下一步,全县公安机关将持续深化打击整治工作,坚\n"
+            "决守护好人民群众的钱袋子。\n")
+
+
+def test_a_hard_wrapped_report_reads_as_paragraphs():
+    from pipeline.extract import extract_facts
+    from pipeline.sentences import split_sentences
+    n = normalise(_WRAPPED)
+    assert "电信网络诈骗专项行动" in n.text and "- 1 -" not in n.text
+    assert n.text.splitlines()[2].endswith("挽回经济损失260余万元。")
+    facts = {(f.metric, f.value) for f in extract_facts(n, split_sentences(n))}
+    assert {("cases_solved", 163), ("suspects_arrested", 217), ("gangs_dismantled", 16),
+            ("funds_frozen", 137000000), ("losses_recovered", 2600000)} <= facts
+    assert normalise(n.text).text == n.text
+    i = n.text.index("163")                       # provenance across the removed line break
+    assert n.orig_slice(i, i + 4) == "163\n起"
+
+
+@pytest.mark.parametrize("text", [
+    "一、主要数据\n电诈警情:同比下降23.4%,环比下降5.1%\n预警推送:12345条\n劝阻:3456人次(其中见面劝阻1021人次)\n"
+    "紧急止付:1268.3万元\n冻结资金:532万元\n反诈宣传:进社区、进企业、进校园142场\n",
+    "反诈中心提醒广大市民,以下五类情形都是诈骗,请务必牢记:\n一、凡是让你先垫付资金做任务的刷单,都是诈骗;\n"
+    "二、凡是自称有内幕消息带你投资稳赚不赔的,都是诈骗;\n三、凡是贷款前要求先交保证金解冻费的,都是诈骗;\n"
+    "四、凡是客服主动联系要求退款并索要验证码的都是诈骗\n五、凡是公检法电话要求转账到安全账户的都是诈骗\n",
+], ids=["bulletin-lines", "numbered-list"])
+def test_lists_of_similar_lines_are_not_joined(text):
+    assert normalise(text).text.count("\n") == text.count("\n")
