@@ -766,6 +766,11 @@ def _open_parquet(build: Path) -> Data:
     ds = pads.dataset(build / "facts.parquet", format=fmt)
     names = set(ds.schema.names)
     mem = ds.to_table(columns=[c for c in MEMORY_COLUMNS if c in names])     # on all cores
+    # the compressed evidence is built on a second thread while the rest is prepared (pyarrow
+    # reads and compresses without the GIL); the first evidence rows wait for it
+    evidence = _in_background(lambda: TextBlocks(
+        b.column(0) for b in pads.dataset(build / "facts.parquet", format="parquet").to_batches(
+            columns=["evidence"])))
     cols = {}
     for c in MEMORY_COLUMNS:
         t = tables.FACTS_SCHEMA.field(c).type
@@ -782,7 +787,8 @@ def _open_parquet(build: Path) -> Data:
         cols[c] = _one_chunk(cols[c])
     files = list(ds.files)
     detail = Rows(tables.FACTS_SCHEMA, files,
-                  memory={c: cols[c] for c in MEMORY_COLUMNS if c != "duplicate_of"})
+                  memory={c: cols[c] for c in MEMORY_COLUMNS if c != "duplicate_of"},
+                  blocks={"evidence": evidence})
     counts = [pq.ParquetFile(f).metadata.num_rows for f in files]
     search = Search(detail.num_rows, files=files,
                     offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
@@ -796,14 +802,7 @@ def _open_parquet(build: Path) -> Data:
             read_options=pads.ParquetReadOptions(dictionary_columns=marks)))
         parts = [_synthetic_rows(b.columns) for b in mds.to_batches(columns=marks)]
         synthetic = np.concatenate(parts) if parts else np.zeros(0, bool)
-    data = _prepare(cols, str(build), detail, search, articles, synthetic)
-    # the compressed evidence, wanted below the charts, is built on a second thread once the
-    # rest is ready (alongside, it competed with the open for the cores and fresh memory);
-    # the first evidence rows wait for it
-    detail.blocks["evidence"] = _in_background(lambda: TextBlocks(
-        b.column(0) for b in pads.dataset(build / "facts.parquet", format="parquet").to_batches(
-            columns=["evidence"])))
-    return data
+    return _prepare(cols, str(build), detail, search, articles, synthetic)
 
 
 def article_rows(arts: pads.Dataset, groups: tuple | None = None) -> Rows:
