@@ -917,6 +917,19 @@ def _right_objects(st: _Sentence, m: _Mention, limit: int) -> set[str]:
     return objs
 
 
+def _post_limit(st: _Sentence, idx: int, cb: int) -> int:
+    """How far a post-verb of mention ``idx`` may be looked for: to the clause end, or to the
+    next count of the same kind when that one is not a further item of a list: in 11名嫌疑人中
+    有9人已被刑事拘留 the verb is the 9's, in 将5名嫌疑人及3名同伙抓获 it is both's."""
+    ms = st.mentions
+    m = ms[idx]
+    nx = ms[idx + 1] if idx + 1 < len(ms) else None
+    if nx is None or nx.start >= cb or nx.uclass != m.uclass:
+        return cb
+    gap = st.s[m.end:nx.start].rstrip()
+    return cb if not gap or gap[-1] in _ITEM_SEP else nx.start
+
+
 def _scan_right(st: _Sentence, m: _Mention, limit: int) -> tuple[list[str], int]:
     """A post-verb after the figure: 对15名嫌疑人采取强制措施, 将郑某等4人抓获, 对36个账户进行冻结."""
     rules = st.rules
@@ -1008,7 +1021,7 @@ def _bind(st: _Sentence) -> None:
         post_ok = (m.uclass == "person"
                    or (st.may_dispose and bool(_DISPOSAL.search(st.s, prev_end, m.start)))
                    or bool(passive))
-        right = _scan_right(st, m, cb) if post_ok and not blocked else None  # read once
+        right = _scan_right(st, m, _post_limit(st, idx, cb)) if post_ok and not blocked else None
         has_post = bool(right and right[0])
         if not metrics and not blocked and not saw_verb and not has_post:
             # Verb-less enumeration item: inherit the verb of the item before it.
