@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -300,10 +301,11 @@ def hard_wraps(text: str) -> list[tuple[int, int]]:
     wide = [w for w in widths if w >= _WRAP_MIN]
     if len(wide) < 4:
         return []
+    counts = Counter(wide)          # a histogram: linear in the lines, whatever their number
     best, support = 0, 0
-    for w in set(wide):
+    for w in counts:
         tol = max(6, w // 8)
-        n = sum(1 for x in wide if abs(x - w) <= tol)
+        n = sum(counts.get(x, 0) for x in range(w - tol, w + tol + 1))
         if n > support or (n == support and w > best):
             best, support = w, n
     text_lines = sum(1 for _, line in lines if line.strip() and not _PAGE_NUMBER.fullmatch(line))
