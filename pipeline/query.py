@@ -13,7 +13,7 @@ The dashboard and the exports use the same calls::
 of the counting rule); a filter change is then vectorised numpy over those arrays. Only what
 filtering and counting need is held in memory (``MEMORY_COLUMNS``, strings dictionary-encoded,
 the evidence sentences LZ4-compressed in blocks): a million articles' 4.5 million facts take
-about 1.3 GB (the dashboard server peaks at 2.3-2.9 GB) instead of about 10 GB. Every other
+about 1.3 GB (the dashboard server peaks at 2.1-2.8 GB) instead of about 10 GB. Every other
 column, and the article texts, are read from the build's Parquet partitions for the rows shown
 (``Rows``); free-text search runs in DuckDB over the partitions (``Search``). What ``load``
 computes is kept with the build (``pipeline.prepared``) for the next open.
