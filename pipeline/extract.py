@@ -1317,8 +1317,9 @@ def _year_on_year(g: list[_Mention], s: str, ca: int, rules: Rules) -> list[_Men
     none is named), not against the month or period before (环比): 警情同比下降19.3%、环比下降
     6.8% keeps 19.3; 同比、环比分别下降19.3%、6.8% pairs the bases named before the list with
     its figures in order; 同比环比均下降5% keeps its one figure."""
-    if "比" not in s[ca:g[-1].start] and "上月" not in s[ca:g[-1].start]:
-        return g   # no basis named at all (most): year on year by default
+    span = s[ca:g[-1].start]
+    if not any(w in span for w in rules.percent["sequential"]):
+        return g   # no sequential basis named (most): year on year
     head = [m.lastgroup for m in rules.basis_re.finditer(s, ca, g[0].start)]
     if len(g) > 1 and len(head) == len(g):
         return [m for m, kind in zip(g, head) if kind == "yoy"]

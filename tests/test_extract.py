@@ -203,6 +203,7 @@ def test_enumerations(text, expected):
 NEGATIVE = [
     pytest.param("如有疑问请拨打0871-6543210或96110咨询。", id="phone-numbers"),
     pytest.param("6月份全市电诈警情环比下降6.2%。", id="pct-环比-month-on-month"),
+    pytest.param("三季度全市电诈警情较上季度下降6.8%。", id="pct-较上季度-quarter-on-quarter"),
     pytest.param("今年以来,全市两级法院共审结电信网络诈骗及其关联犯罪案件412件。",
                  id="court-cases-concluded-关联-is-no-verb-here"),
     pytest.param("民警走访群众500人,其中外来务工人员120人。", id="subset-of-people-visited"),
