@@ -7,6 +7,7 @@ import re
 from operator import attrgetter
 
 from .model import Fact
+from .sentences import TOPIC_TAGS
 
 _START_METRIC = attrgetter("start", "metric")
 _SENT_START = attrgetter("sent_start")
@@ -35,7 +36,7 @@ TITLE_MAX = 64
 
 # A post's headline in brackets (after #topic# tags): #破案进行时# 【一夜打掉2个窝点】 (split
 # off as a sentence of its own: pipeline/sentences.py), a title again.
-_BRACKET_HEADLINE = re.compile(r"(?:#[^#\n]{1,40}#\s*)*【[^】\n]{1,80}】")
+_BRACKET_HEADLINE = re.compile(TOPIC_TAGS + r"【[^】\n]{1,80}】")
 
 # A reprint's note of the original headline, a title again: (原标题:XX), 原题:XX.
 _ORIGINAL_TITLE = re.compile(r"^[(\[【]?\s*(?:原标题|原题|原文标题)\s*[:：]", re.M)

@@ -292,6 +292,7 @@ _CELL_TAGS = frozenset({"td", "th"})
 # never the article. Their titles carry other stories' figures. Not <h1>/<h2> (a headline may
 # link to its own page) nor <div> (a whole card may be one link on a list page).
 _LINK_ITEM_TAGS = frozenset({"li", "p", "dt", "dd", "h3", "h4", "h5", "h6"})
+_LINK = frozenset({"a"})
 # What is compared: letters, digits and CJK; blanks, punctuation, bullets and emoji are not text
 _NOT_WORDS = re.compile(r"[\W_]+")
 _HEAD_TAGS = frozenset({"meta", "title", "link"})
@@ -459,8 +460,6 @@ def _page_soup(html: str) -> HtmlDoc:
             tag.decompose()
     return _html_doc_of(_page_text(soup.body or soup), title, published, url, site)
 
-
-_LINK = frozenset({"a"})
 
 
 def _only_links(text: str, link_texts: list[str]) -> bool:

@@ -29,9 +29,11 @@ _MARKS = re.compile("[" + re.escape("".join(sorted(_ENDS | set(_OPEN) | set(_CLO
 _END_MARKS = re.compile("[" + re.escape("".join(sorted(_ENDS))) + "]")
 
 
+# #topic# tags of a post (#反诈进行时# #国庆反诈#), with the blanks after them.
+TOPIC_TAGS = r"(?:#[^#\n]{1,40}#\s*)*"
 # What may stand before a headline bracket that opens a sentence or post: blanks and #topic# tags
 # (#反诈进行时# 【抓获21人！冻结资金600余万元】近日,…): the bracket ends a sentence, a headline's.
-_BEFORE_HEADLINE = re.compile(r"\s*(?:#[^#\n]{1,40}#\s*)*")
+_BEFORE_HEADLINE = re.compile(r"\s*" + TOPIC_TAGS)
 
 
 def _cut_line(text: str, start: int, end: int, quotes: bool) -> list[tuple[int, int]]:
