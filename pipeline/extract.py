@@ -1312,15 +1312,15 @@ def _percent(st: _Sentence) -> None:
                 st.found.append((signed, _Found("case_change_pct", fig_start, m.end)))
 
 
-def _year_on_year(g: list[_Mention], s: str, ca: int, rules: Rules) -> list[_Mention]:
-    """The changes of ``g`` that are year on year (the basis named last before each is 同比, or
-    none is named), not against the month or period before (环比): 警情同比下降19.3%、环比下降
-    6.8% keeps 19.3; 同比、环比分别下降19.3%、6.8% pairs the bases named before the list with
-    its figures in order; 同比环比均下降5% keeps its one figure."""
-    span = s[ca:g[-1].start]
+def _year_on_year(g: list[_Mention], s: str, lo: int, rules: Rules) -> list[_Mention]:
+    """The changes of ``g`` that are year on year (the basis named last before each, from ``lo``
+    on, is 同比, or none is named), not against the month or period before (环比): 警情同比下降
+    19.3%、环比下降6.8% keeps 19.3; 同比、环比分别下降19.3%、6.8% pairs the bases named before
+    the list with its figures in order; 同比环比均下降5% keeps its one figure."""
+    span = s[lo:g[-1].start]
     if not any(w in span for w in rules.percent["sequential"]):
         return g   # no sequential basis named (most): year on year
-    head = [m.lastgroup for m in rules.basis_re.finditer(s, ca, g[0].start)]
+    head = [m.lastgroup for m in rules.basis_re.finditer(s, lo, g[0].start)]
     if len(g) > 1 and len(head) == len(g):
         return [m for m, kind in zip(g, head) if kind == "yoy"]
     if len(g) == 1 and len(set(head)) > 1:
