@@ -455,8 +455,10 @@ def _page_soup(html: str) -> HtmlDoc:
         else:
             tag.decompose()
     for tag in _tags(soup, _LINK_ITEM_TAGS):
-        if not tag.decomposed and _only_links(_page_text(tag),
-                                              [_page_text(a) for a in _tags(tag, _LINK)]):
+        if tag.decomposed:
+            continue
+        links = _tags(tag, _LINK)        # (most paragraphs have none: their text is not read)
+        if links and _only_links(_page_text(tag), [_page_text(a) for a in links]):
             tag.decompose()
     return _html_doc_of(_page_text(soup.body or soup), title, published, url, site)
 
@@ -570,8 +572,8 @@ def _page_lxml(html: str) -> HtmlDoc:
         if e.tag in _LINK_ITEM_TAGS and e not in dropped and not _below(e, dropped, None):
             links = [_text_of(a, dropped, headlines) for a in e.iterdescendants("a")
                      if not _below(a, dropped, e)]
-            if _only_links(_text_of(e, dropped, headlines), links):
-                dropped.add(e)
+            if links and _only_links(_text_of(e, dropped, headlines), links):
+                dropped.add(e)      # (most paragraphs have no link: their text is not read)
     out: list[str] = []
     parent = body.getparent()
     _write_children(body, _context(parent) if parent is not None else (False, True), out,
