@@ -444,6 +444,8 @@ def _in_background(fn, *args) -> Future:
             pass
         return fn(*args)
     return _BACKGROUND.submit(run)
+
+
 _DUCK: list = []
 _DUCK_LOCK = threading.Lock()
 
